@@ -1,1 +1,22 @@
-//! roster
+//! roster: a phone-account server that is the MQTT broker for its own clients.
+//!
+//! # Layout
+//! - [`server`] accepts TCP connections and starts one [`session::Session`] actor per
+//!   connection on a worker arbiter.
+//! - A session decodes MQTT ([`mqtt`]), applies the ClientId rules ([`client_id`]) and
+//!   the topic ACL ([`topic`]), keeps QoS state, and hands each publish under `events/`
+//!   to the [`router`] one at a time, with its own identity (never the topic's).
+//! - The router turns the ETF payload into a typed request and asks the domain actors
+//!   of crate `roster-actors` (Auth, Profile; they own SQLite). Their typed answers go
+//!   back as ETF replies on `actions/1/api/<ClientId>`.
+//! - The [`registry`] knows who is connected: takeover, delivery to other clients,
+//!   persistent sessions parked between connections, and the shutdown drain.
+
+pub mod client_id;
+pub mod config;
+pub mod mqtt;
+pub mod registry;
+pub mod router;
+pub mod server;
+pub mod session;
+pub mod topic;

@@ -1,1 +1,92 @@
-fn main() {}
+//! The `roster` binary: parse the CLI, load the config, serve until SIGINT/SIGTERM.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use roster::{config::Config, server::Server};
+
+/// roster: phone registration and accounts over MQTT.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (default ./config.toml; built-in defaults when that is absent).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let config = match load_config(cli.config) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("roster: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_rt::System::new().block_on(serve(config)),
+    }
+}
+
+fn load_config(path: Option<PathBuf>) -> Result<Config, String> {
+    match path {
+        Some(path) => Config::load(&path).map_err(|e| e.to_string()),
+        None => {
+            let default = PathBuf::from("config.toml");
+            if default.exists() {
+                Config::load(&default).map_err(|e| e.to_string())
+            } else {
+                log::info!("no ./config.toml: using built-in defaults");
+                Ok(Config::default())
+            }
+        }
+    }
+}
+
+async fn serve(config: Config) -> ExitCode {
+    let listen = config.server.mqtt_listen.clone();
+    let listener = match std::net::TcpListener::bind(&listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("roster: cannot listen on {listen}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let server = match Server::start(listener, config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("roster: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    log::info!("roster listening for MQTT on {}", server.local_addr());
+    wait_for_signal().await;
+    log::info!("shutting down");
+    server.shutdown().await;
+    log::info!("stopped");
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

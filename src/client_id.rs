@@ -1,0 +1,135 @@
+//! ClientId rules (SPEC §3): registering `emqttd_reg_`/`reg_` ids, logged-in `emqttd_` ids.
+
+use std::{fmt, sync::Arc};
+
+/// Longest `<symbols>` part of a ClientId.
+const MAX_SYMBOLS: usize = 128;
+
+/// What kind of device a ClientId names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientKind {
+    /// `emqttd_reg_<symbols>` or `reg_<symbols>`: anonymous, never persisted.
+    Registering,
+    /// `emqttd_<symbols>`: must present its session token as the MQTT password.
+    LoggedIn,
+}
+
+/// A ClientId that passed the rules; cheap to clone.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ClientId {
+    /// The full id as the client sent it.
+    id: Arc<str>,
+    /// Which rule it matched.
+    kind: ClientKind,
+}
+
+/// The id breaks the rules: CONNACK 2 (identifier rejected).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("client id rejected: {0}")]
+pub struct BadClientId(&'static str);
+
+impl ClientId {
+    /// Checks `id` against the ClientId rules.
+    pub fn parse(id: &str) -> Result<ClientId, BadClientId> {
+        let (kind, symbols) = if let Some(s) = id.strip_prefix("emqttd_reg_") {
+            (ClientKind::Registering, s)
+        } else if let Some(s) = id.strip_prefix("reg_") {
+            (ClientKind::Registering, s)
+        } else if let Some(s) = id.strip_prefix("emqttd_") {
+            (ClientKind::LoggedIn, s)
+        } else {
+            return Err(BadClientId("no emqttd_ or reg_ prefix"));
+        };
+        if symbols.is_empty() || symbols.len() > MAX_SYMBOLS {
+            return Err(BadClientId("symbols must be 1 to 128 characters"));
+        }
+        if !symbols
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(BadClientId("symbols must be A-Z a-z 0-9 _ -"));
+        }
+        Ok(ClientId {
+            id: id.into(),
+            kind,
+        })
+    }
+
+    /// The full id.
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+
+    /// Registering or logged in.
+    pub fn kind(&self) -> ClientKind {
+        self.kind
+    }
+
+    /// The `<symbols>` part, shared by a device's reg id and its logged-in id.
+    pub fn symbols(&self) -> &str {
+        let id: &str = &self.id;
+        id.strip_prefix("emqttd_reg_")
+            .or_else(|| id.strip_prefix("reg_"))
+            .or_else(|| id.strip_prefix("emqttd_"))
+            .unwrap_or(id)
+    }
+
+    /// The topic this client's replies go to.
+    pub fn actions_topic(&self) -> String {
+        format!("actions/1/api/{}", self.id)
+    }
+}
+
+impl fmt::Debug for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registering_ids() {
+        for id in ["emqttd_reg_abc", "reg_A-b_9", "emqttd_reg_x"] {
+            let c = ClientId::parse(id).unwrap();
+            assert_eq!(c.kind(), ClientKind::Registering, "{id}");
+        }
+        assert_eq!(ClientId::parse("emqttd_reg_abc").unwrap().symbols(), "abc");
+        assert_eq!(ClientId::parse("reg_abc").unwrap().symbols(), "abc");
+    }
+
+    #[test]
+    fn logged_in_ids() {
+        let c = ClientId::parse("emqttd_abc").unwrap();
+        assert_eq!(c.kind(), ClientKind::LoggedIn);
+        assert_eq!(c.symbols(), "abc");
+        assert_eq!(c.actions_topic(), "actions/1/api/emqttd_abc");
+    }
+
+    #[test]
+    fn rejected_ids() {
+        let long = format!("emqttd_{}", "a".repeat(129));
+        for id in [
+            "",
+            "abc",
+            "emqttd_",
+            "reg_",
+            "emqttd_reg_",
+            "emqttd_a b",
+            "emqttd_é",
+            "emqttd_a/b",
+            &long,
+        ] {
+            assert!(ClientId::parse(id).is_err(), "{id:?} should be rejected");
+        }
+        assert!(ClientId::parse(&format!("emqttd_{}", "a".repeat(128))).is_ok());
+    }
+}

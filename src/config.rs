@@ -1,0 +1,183 @@
+//! Configuration: serde structs for `config.toml`, every key defaulted, unknown keys refused.
+
+use std::{fmt, path::Path};
+
+use serde::Deserialize;
+
+/// The whole configuration file. Each section has its own struct; all keys have defaults,
+/// so an empty file is a valid configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Network listener and MQTT packet limits.
+    pub server: ServerConfig,
+    /// Persistent-session behaviour.
+    pub session: SessionConfig,
+}
+
+/// `[server]`: where to listen and how much one client may send or hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address of the MQTT listener.
+    pub mqtt_listen: String,
+    /// Largest MQTT packet accepted, in bytes (fixed header included); checked before buffering.
+    pub max_packet_size: u32,
+    /// Seconds a new connection has to send CONNECT before it is closed.
+    pub connect_timeout_secs: u64,
+    /// Most client connections held at once; beyond it new sockets are closed at once.
+    pub max_connections: usize,
+    /// Worker threads serving connections; 0 means one per CPU core.
+    pub workers: usize,
+    /// Seconds a graceful shutdown waits for in-flight requests before closing anyway.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            mqtt_listen: "127.0.0.1:1883".into(),
+            max_packet_size: 262_144,
+            connect_timeout_secs: 10,
+            max_connections: 200_000,
+            workers: 0,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+/// `[session]`: per-connection limits and persistent sessions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Seconds a disconnected persistent (clean_session=false) session is kept.
+    pub expiry_secs: u64,
+    /// Outbound QoS 1/2 messages awaiting acknowledgement at once per client.
+    pub max_inflight: usize,
+    /// Outbound messages queued per client (live behind the inflight window, or offline).
+    pub max_queued: usize,
+    /// Requests from one client waiting to be processed; a client beyond it is disconnected.
+    pub max_pending_requests: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            expiry_secs: 7200,
+            max_inflight: 32,
+            max_queued: 1000,
+            max_pending_requests: 64,
+        }
+    }
+}
+
+/// Why a configuration could not be loaded; the message names the file or the key.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The file could not be read.
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, has an unknown key, or a value of the wrong type.
+    Parse { path: String, message: String },
+    /// The values parse but do not make sense together.
+    Invalid { key: &'static str, message: String },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read { path, source } => write!(f, "cannot read config file {path}: {source}"),
+            Self::Parse { path, message } => write!(f, "bad config file {path}: {message}"),
+            Self::Invalid { key, message } => write!(f, "bad config value `{key}`: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: shown,
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses and validates configuration text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: "<text>".into(),
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.server.max_packet_size < 64 {
+            return Err(ConfigError::Invalid {
+                key: "server.max_packet_size",
+                message: "must be at least 64 bytes".into(),
+            });
+        }
+        if self.session.max_inflight == 0 || self.session.max_inflight > 65_000 {
+            return Err(ConfigError::Invalid {
+                key: "session.max_inflight",
+                message: "must be between 1 and 65000".into(),
+            });
+        }
+        if self.session.max_pending_requests == 0 {
+            return Err(ConfigError::Invalid {
+                key: "session.max_pending_requests",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_config_toml_parses_to_the_defaults() {
+        let shipped = Config::parse(include_str!("../config.toml")).expect("config.toml parses");
+        let default = Config::default();
+        assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
+        assert_eq!(shipped.server.max_packet_size, 262_144);
+        assert_eq!(shipped.session.expiry_secs, 7200);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::parse("[server]\nmqtt_lisen = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("mqtt_lisen"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let err = Config::parse("[server]\nmax_packet_size = \"big\"\n").unwrap_err();
+        assert!(err.to_string().contains("max_packet_size"), "{err}");
+    }
+
+    #[test]
+    fn unreadable_file_is_named() {
+        let err = Config::load(Path::new("/nonexistent/roster.toml")).unwrap_err();
+        assert!(
+            err.to_string().contains("/nonexistent/roster.toml"),
+            "{err}"
+        );
+    }
+}

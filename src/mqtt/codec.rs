@@ -1,0 +1,178 @@
+//! MQTT 3.1.1 framing. The fixed header is read first and its remaining length checked
+//! against `max_packet_size` before a byte of the body is buffered; the body is then
+//! parsed by `mqtt-protocol` from the complete frame.
+
+use std::io::Cursor;
+
+use bytes::{BufMut, BytesMut};
+use mqtt::{
+    packet::{VariablePacket, VariablePacketError},
+    Decodable, Encodable,
+};
+use tokio_util::codec::{Decoder, Encoder};
+
+/// Why a connection's byte stream cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    /// The fixed header claims more than the configured maximum.
+    #[error("[MQTT-2.2.3] packet of {claimed} bytes exceeds max_packet_size {max}")]
+    TooLarge { claimed: u64, max: u32 },
+    /// More than four bytes of remaining length.
+    #[error("[MQTT-2.2.3] malformed remaining length")]
+    BadLength,
+    /// The packet body does not parse.
+    #[error("malformed packet: {0}")]
+    Malformed(String),
+    /// The socket failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Frames MQTT packets with a hard size limit.
+#[derive(Debug, Clone)]
+pub struct MqttCodec {
+    /// Largest whole packet accepted, fixed header included.
+    max_packet_size: u32,
+}
+
+impl MqttCodec {
+    /// A codec refusing packets above `max_packet_size` bytes.
+    pub fn new(max_packet_size: u32) -> Self {
+        Self { max_packet_size }
+    }
+}
+
+/// Reads a fixed header from the front of `buf`: (header length, remaining length), or
+/// `None` when more bytes are needed.
+fn fixed_header(buf: &[u8]) -> Result<Option<(usize, u32)>, CodecError> {
+    let mut remaining: u32 = 0;
+    for i in 0..4 {
+        let Some(&byte) = buf.get(1 + i) else {
+            return Ok(None);
+        };
+        remaining |= u32::from(byte & 0x7F) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok(Some((2 + i, remaining)));
+        }
+    }
+    Err(CodecError::BadLength)
+}
+
+impl Decoder for MqttCodec {
+    type Item = VariablePacket;
+    type Error = CodecError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<VariablePacket>, CodecError> {
+        let Some((header_len, remaining)) = fixed_header(src)? else {
+            return Ok(None);
+        };
+        let total = header_len as u64 + u64::from(remaining);
+        if total > u64::from(self.max_packet_size) {
+            return Err(CodecError::TooLarge {
+                claimed: total,
+                max: self.max_packet_size,
+            });
+        }
+        let total = total as usize;
+        if src.len() < total {
+            // Bounded by max_packet_size: the claim was checked above.
+            src.reserve(total - src.len());
+            return Ok(None);
+        }
+        let frame = src.split_to(total);
+        let mut reader = Cursor::new(&frame[..]);
+        let packet = VariablePacket::decode(&mut reader).map_err(|e| match e {
+            VariablePacketError::ReservedPacket(code, _) => {
+                CodecError::Malformed(format!("reserved packet type {code}"))
+            }
+            other => CodecError::Malformed(other.to_string()),
+        })?;
+        if reader.position() as usize != total {
+            return Err(CodecError::Malformed("trailing bytes in packet".into()));
+        }
+        Ok(Some(packet))
+    }
+}
+
+impl Encoder<VariablePacket> for MqttCodec {
+    type Error = CodecError;
+
+    fn encode(&mut self, item: VariablePacket, dst: &mut BytesMut) -> Result<(), CodecError> {
+        dst.reserve(item.encoded_length() as usize);
+        item.encode(&mut dst.writer())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqtt::packet::{PingreqPacket, PublishPacket, QoSWithPacketIdentifier};
+    use mqtt::TopicName;
+
+    fn roundtrip(p: VariablePacket) -> VariablePacket {
+        let mut buf = BytesMut::new();
+        MqttCodec::new(1024).encode(p, &mut buf).unwrap();
+        MqttCodec::new(1024).decode(&mut buf).unwrap().unwrap()
+    }
+
+    #[test]
+    fn pingreq_bytes() {
+        let mut buf = BytesMut::from(&[0xC0u8, 0x00][..]);
+        let p = MqttCodec::new(1024).decode(&mut buf).unwrap().unwrap();
+        assert!(matches!(p, VariablePacket::PingreqPacket(_)));
+        assert!(buf.is_empty());
+        assert!(matches!(
+            roundtrip(PingreqPacket::new().into()),
+            VariablePacket::PingreqPacket(_)
+        ));
+    }
+
+    #[test]
+    fn partial_frames_wait_for_more() {
+        let mut codec = MqttCodec::new(1024);
+        let p = PublishPacket::new(
+            TopicName::new("events/x").unwrap(),
+            QoSWithPacketIdentifier::Level1(7),
+            b"hello".to_vec(),
+        );
+        let mut full = BytesMut::new();
+        codec.encode(p.into(), &mut full).unwrap();
+        let mut buf = BytesMut::new();
+        for (i, b) in full.iter().enumerate() {
+            buf.put_u8(*b);
+            let got = codec.decode(&mut buf).unwrap();
+            assert_eq!(got.is_some(), i == full.len() - 1, "byte {i}");
+        }
+    }
+
+    #[test]
+    fn oversize_claim_is_refused_from_the_header_alone() {
+        // PUBLISH claiming 268,435,455 bytes (the MQTT maximum), with no body at all.
+        let mut buf = BytesMut::from(&[0x30u8, 0xFF, 0xFF, 0xFF, 0x7F][..]);
+        let err = MqttCodec::new(262_144).decode(&mut buf).unwrap_err();
+        assert!(matches!(err, CodecError::TooLarge { .. }), "{err}");
+        assert!(buf.capacity() < 1024, "no allocation of the claimed size");
+    }
+
+    #[test]
+    fn five_length_bytes_are_malformed() {
+        let mut buf = BytesMut::from(&[0x30u8, 0x80, 0x80, 0x80, 0x80, 0x01][..]);
+        assert!(matches!(
+            MqttCodec::new(1 << 30).decode(&mut buf),
+            Err(CodecError::BadLength)
+        ));
+    }
+
+    #[test]
+    fn bad_flags_and_reserved_types_are_malformed() {
+        // SUBSCRIBE must carry flags 0b0010; 0x80 has 0b0000.
+        let mut buf = BytesMut::from(&[0x80u8, 0x00][..]);
+        assert!(MqttCodec::new(1024).decode(&mut buf).is_err());
+        // Type 0 and type 15 are reserved.
+        let mut buf = BytesMut::from(&[0x00u8, 0x00][..]);
+        assert!(MqttCodec::new(1024).decode(&mut buf).is_err());
+        let mut buf = BytesMut::from(&[0xF0u8, 0x00][..]);
+        assert!(MqttCodec::new(1024).decode(&mut buf).is_err());
+    }
+}

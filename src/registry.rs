@@ -1,0 +1,238 @@
+//! Who is connected: session takeover, delivery by ClientId, persistent-session parking
+//! with expiry, and the shutdown drain. One actor; sessions on every worker talk to it.
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use actix::prelude::*;
+
+use crate::session::{Drain, Kick, KickReason, Outgoing, Push, Session, SessionState};
+
+/// A connected client.
+struct Live {
+    /// Which connection holds the ClientId now; a stale Detach names an older one.
+    conn_id: u64,
+    /// Its actor.
+    addr: Addr<Session>,
+}
+
+/// A persistent session whose client is away.
+struct Parked {
+    /// What it keeps.
+    state: SessionState,
+    /// When it is dropped if the client does not return.
+    expires: Instant,
+}
+
+/// The registry actor.
+pub struct Registry {
+    /// Connected clients by ClientId.
+    live: HashMap<Arc<str>, Live>,
+    /// Disconnected persistent sessions by ClientId.
+    parked: HashMap<Arc<str>, Parked>,
+    /// How long a parked session is kept.
+    expiry: Duration,
+}
+
+impl Registry {
+    /// An empty registry keeping parked sessions for `expiry`.
+    pub fn new(expiry: Duration) -> Self {
+        Self {
+            live: HashMap::new(),
+            parked: HashMap::new(),
+            expiry,
+        }
+    }
+
+    fn sweep(&mut self) {
+        let now = Instant::now();
+        self.parked.retain(|_, p| p.expires > now);
+    }
+}
+
+impl Actor for Registry {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let every = (self.expiry / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
+        ctx.run_interval(every, |act, _| act.sweep());
+    }
+}
+
+/// A client finished CONNECT. Any live connection with the same ClientId is closed
+/// (takeover). With `resume`, the answer is the session's kept state, if there is one.
+#[derive(Message)]
+#[rtype(result = "Option<SessionState>")]
+pub struct Attach {
+    /// The ClientId.
+    pub client_id: Arc<str>,
+    /// The new connection.
+    pub conn_id: u64,
+    /// Its actor.
+    pub addr: Addr<Session>,
+    /// clean_session=false on a logged-in id.
+    pub resume: bool,
+}
+
+impl Handler<Attach> for Registry {
+    type Result = ResponseFuture<Option<SessionState>>;
+
+    fn handle(&mut self, m: Attach, _: &mut Context<Self>) -> Self::Result {
+        let parked = self.parked.remove(&m.client_id).map(|p| p.state);
+        let old = self.live.insert(
+            m.client_id.clone(),
+            Live {
+                conn_id: m.conn_id,
+                addr: m.addr,
+            },
+        );
+        let resume = m.resume;
+        Box::pin(async move {
+            let handed = match old {
+                Some(old) => old
+                    .addr
+                    .send(Kick {
+                        hand_over: resume,
+                        reason: KickReason::Takeover,
+                    })
+                    .await
+                    .ok()
+                    .flatten(),
+                None => None,
+            };
+            if resume {
+                handed.or(parked)
+            } else {
+                None
+            }
+        })
+    }
+}
+
+/// A connection ended. `state` is the persistent state to park, if any.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Detach {
+    /// The ClientId.
+    pub client_id: Arc<str>,
+    /// The connection that ended.
+    pub conn_id: u64,
+    /// What to keep for the client's return.
+    pub state: Option<SessionState>,
+}
+
+impl Handler<Detach> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, m: Detach, _: &mut Context<Self>) {
+        let current = self.live.get(&m.client_id).map(|l| l.conn_id);
+        if current != Some(m.conn_id) {
+            // Taken over: the newer connection owns the id now.
+            return;
+        }
+        self.live.remove(&m.client_id);
+        if let Some(state) = m.state {
+            self.parked.insert(
+                m.client_id,
+                Parked {
+                    state,
+                    expires: Instant::now() + self.expiry,
+                },
+            );
+        }
+    }
+}
+
+/// Deliver a message to a ClientId: now if connected, queued if parked, else dropped.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deliver {
+    /// The recipient.
+    pub client_id: Arc<str>,
+    /// The message.
+    pub msg: Outgoing,
+}
+
+impl Handler<Deliver> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, m: Deliver, _: &mut Context<Self>) {
+        if let Some(live) = self.live.get(&m.client_id) {
+            live.addr.do_send(Push(m.msg));
+        } else if let Some(p) = self.parked.get_mut(&m.client_id) {
+            p.state.outbox.queue(m.msg);
+        }
+    }
+}
+
+/// Close a ClientId's connection and forget its kept state (logout, replacement,
+/// account removal).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Close {
+    /// The ClientId.
+    pub client_id: Arc<str>,
+}
+
+impl Handler<Close> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, m: Close, _: &mut Context<Self>) {
+        self.parked.remove(&m.client_id);
+        if let Some(live) = self.live.remove(&m.client_id) {
+            live.addr.do_send(Kick {
+                hand_over: false,
+                reason: KickReason::Closed,
+            });
+        }
+    }
+}
+
+/// Whether any of these ClientIds is connected.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct AnyOnline(pub Vec<Arc<str>>);
+
+impl Handler<AnyOnline> for Registry {
+    type Result = bool;
+
+    fn handle(&mut self, m: AnyOnline, _: &mut Context<Self>) -> bool {
+        m.0.iter().any(|id| self.live.contains_key(id))
+    }
+}
+
+/// Counts, for tests and logs: (connected, parked).
+#[derive(Message)]
+#[rtype(result = "(usize, usize)")]
+pub struct Counts;
+
+impl Handler<Counts> for Registry {
+    type Result = MessageResult<Counts>;
+
+    fn handle(&mut self, _: Counts, _: &mut Context<Self>) -> Self::Result {
+        self.sweep();
+        MessageResult((self.live.len(), self.parked.len()))
+    }
+}
+
+/// Graceful shutdown of every connection; answers when all have closed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DrainAll;
+
+impl Handler<DrainAll> for Registry {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {
+        // `send` enqueues at once, so every session drains concurrently.
+        let pending: Vec<_> = self.live.values().map(|l| l.addr.send(Drain)).collect();
+        Box::pin(async move {
+            for p in pending {
+                let _ = p.await;
+            }
+        })
+    }
+}

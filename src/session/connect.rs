@@ -1,0 +1,140 @@
+//! CONNECT: protocol checks, the ClientId rules, the token check for logged-in ids,
+//! registration with the registry (takeover, resumed state) and CONNACK.
+
+use std::{sync::Arc, time::Duration};
+
+use actix::prelude::*;
+use mqtt::{
+    control::variable_header::{ConnectReturnCode, ProtocolLevel},
+    packet::{ConnackPacket, ConnectPacket, VariablePacket},
+    TopicName,
+};
+
+use super::{Live, Phase, Session, SessionState};
+use crate::{
+    client_id::{ClientId, ClientKind},
+    registry::Attach,
+    router::{Caller, Refusal},
+};
+
+impl Session {
+    /// A packet while waiting for CONNECT: only CONNECT is allowed.
+    pub(super) fn on_connect_phase(&mut self, packet: VariablePacket, ctx: &mut Context<Self>) {
+        let VariablePacket::ConnectPacket(connect) = packet else {
+            log::debug!("{}: [MQTT-3.1.0-1] first packet is not CONNECT", self.peer);
+            ctx.stop();
+            return;
+        };
+        let level_ok = matches!(
+            (connect.protocol_name(), connect.protocol_level()),
+            ("MQTT", ProtocolLevel::Version311) | ("MQIsdp", ProtocolLevel::Version310)
+        );
+        if !matches!(connect.protocol_name(), "MQTT" | "MQIsdp") {
+            log::debug!("{}: [MQTT-3.1.2-1] unknown protocol name", self.peer);
+            ctx.stop();
+            return;
+        }
+        if !level_ok {
+            self.refuse(ConnectReturnCode::UnacceptableProtocolVersion, ctx);
+            return;
+        }
+        if connect.reserved_flag() {
+            log::debug!("{}: [MQTT-3.1.2-3] reserved flag set", self.peer);
+            ctx.stop();
+            return;
+        }
+        let client_id = match ClientId::parse(connect.client_identifier()) {
+            Ok(id) => id,
+            Err(e) => {
+                log::debug!("{}: {e}", self.peer);
+                self.refuse(ConnectReturnCode::IdentifierRejected, ctx);
+                return;
+            }
+        };
+        match client_id.kind() {
+            ClientKind::Registering => self.accept(client_id, None, false, &connect, ctx),
+            ClientKind::LoggedIn => {
+                let password = connect.password().map(str::to_owned);
+                let check = self
+                    .shared
+                    .router
+                    .authenticate(&client_id, password.as_deref());
+                // CONNECT is answered before anything else from this client is read.
+                ctx.wait(check.into_actor(self).map(move |res, act, ctx| match res {
+                    Ok(()) => {
+                        let token = password.map(Arc::from);
+                        act.accept(client_id, token, !connect.clean_session(), &connect, ctx)
+                    }
+                    Err(refusal) => {
+                        log::debug!("{}: {client_id:?} refused: {refusal:?}", act.peer);
+                        let code = match refusal {
+                            Refusal::BadCredentials => ConnectReturnCode::BadUserNameOrPassword,
+                            Refusal::NotAuthorized => ConnectReturnCode::NotAuthorized,
+                            Refusal::Unavailable => ConnectReturnCode::ServiceUnavailable,
+                        };
+                        act.refuse(code, ctx);
+                    }
+                }));
+            }
+        }
+    }
+
+    /// CONNACK with a refusal, then close.
+    fn refuse(&mut self, code: ConnectReturnCode, ctx: &mut Context<Self>) {
+        self.writer.write(ConnackPacket::new(false, code).into());
+        self.close(ctx);
+    }
+
+    /// Registers the client (closing any older connection with its id), then CONNACK 0
+    /// and redelivery of a resumed session's messages.
+    fn accept(
+        &mut self,
+        client_id: ClientId,
+        token: Option<Arc<str>>,
+        persistent: bool,
+        connect: &ConnectPacket,
+        ctx: &mut Context<Self>,
+    ) {
+        let Ok(topic) = TopicName::new(client_id.actions_topic()) else {
+            self.refuse(ConnectReturnCode::IdentifierRejected, ctx);
+            return;
+        };
+        let keep_alive = connect.keep_alive();
+        let attach = Attach {
+            client_id: client_id.as_str().into(),
+            conn_id: self.conn_id,
+            addr: ctx.address(),
+            resume: persistent,
+        };
+        let registry = self.shared.registry.send(attach);
+        ctx.wait(registry.into_actor(self).map(move |resumed, act, ctx| {
+            let resumed = resumed.ok().flatten();
+            let present = resumed.is_some();
+            let cfg = &act.shared.config.session;
+            let state =
+                resumed.unwrap_or_else(|| SessionState::new(cfg.max_inflight, cfg.max_queued));
+            let idle_limit =
+                (keep_alive > 0).then(|| Duration::from_millis(u64::from(keep_alive) * 1500));
+            act.phase = Phase::Live(Box::new(Live {
+                caller: Caller { client_id, token },
+                persistent,
+                topic,
+                state: Some(state),
+                idle_limit,
+            }));
+            act.writer
+                .write(ConnackPacket::new(present, ConnectReturnCode::ConnectionAccepted).into());
+            if let Some(limit) = idle_limit {
+                let every = (limit / 3).max(Duration::from_millis(100));
+                ctx.run_interval(every, |act, ctx| act.check_idle(ctx));
+            }
+            let again = match act.live().and_then(|l| l.state.as_mut()) {
+                Some(state) => state.outbox.resume(),
+                None => Vec::new(),
+            };
+            for send in again {
+                act.write_send(send);
+            }
+        }));
+    }
+}

@@ -1,0 +1,306 @@
+//! One actor per MQTT connection: the MQTT state machine, keep-alive, QoS in both
+//! directions, and the queue of requests it hands to the router one at a time.
+
+mod connect;
+mod messages;
+mod outbox;
+mod packets;
+
+use std::{
+    collections::VecDeque,
+    net::SocketAddr,
+    sync::{atomic::Ordering, Arc},
+    time::{Duration, Instant},
+};
+
+use actix::{io::FramedWrite, prelude::*};
+use bytes::Bytes;
+use mqtt::{
+    packet::{PublishPacket, PubrelPacket, QoSWithPacketIdentifier, VariablePacket},
+    QualityOfService, TopicName,
+};
+use tokio::{net::tcp::OwnedWriteHalf, net::TcpStream, sync::oneshot};
+use tokio_util::codec::FramedRead;
+
+pub use messages::{Drain, Kick, KickReason, Push, SessionState};
+pub use outbox::{Outgoing, Send};
+
+use crate::{
+    mqtt::{CodecError, MqttCodec},
+    registry::Detach,
+    router::Caller,
+    server::Shared,
+};
+
+/// Bytes the read buffer starts with; it grows only as a packet needs, up to
+/// `max_packet_size`.
+const READ_BUFFER: usize = 512;
+
+/// The write side, framed by the MQTT codec.
+type Writer = FramedWrite<VariablePacket, OwnedWriteHalf, MqttCodec>;
+
+/// Where a connection is in its life.
+enum Phase {
+    /// Waiting for CONNECT (or for its check).
+    Connecting,
+    /// CONNACK 0 sent.
+    Live(Box<Live>),
+    /// Closing: input is ignored.
+    Closing,
+}
+
+/// A connected client's state.
+struct Live {
+    /// Its identity as the router sees it.
+    caller: Caller,
+    /// clean_session=false on a logged-in id: the state outlives the connection.
+    persistent: bool,
+    /// `actions/1/api/<ClientId>`.
+    topic: TopicName,
+    /// Outbound QoS state and inbound QoS 2 ids; `None` once handed to a takeover.
+    state: Option<SessionState>,
+    /// 1.5 × the client's keep-alive; `None` when it asked for none.
+    idle_limit: Option<Duration>,
+}
+
+/// The connection actor.
+pub struct Session {
+    /// Unique per connection, so the registry can tell a takeover's old one from the new.
+    conn_id: u64,
+    /// Remote address, for logs.
+    peer: SocketAddr,
+    /// Config, registry and router, shared by all sessions.
+    shared: Arc<Shared>,
+    /// Framed write half.
+    writer: Writer,
+    /// Where the connection is in its life.
+    phase: Phase,
+    /// When the last packet arrived, for keep-alive.
+    last_seen: Instant,
+    /// Request payloads waiting for the router, oldest first, with the QoS they came at.
+    requests: VecDeque<(Bytes, QualityOfService)>,
+    /// A request is with the router now; replies keep request order.
+    busy: bool,
+    /// Set by a graceful shutdown: close once the requests are answered.
+    draining: Option<oneshot::Sender<()>>,
+}
+
+impl Session {
+    /// Starts a session for an accepted socket on the current arbiter.
+    pub fn spawn(stream: TcpStream, peer: SocketAddr, conn_id: u64, shared: Arc<Shared>) {
+        let _ = stream.set_nodelay(true);
+        Session::create(move |ctx| {
+            let (read, write) = stream.into_split();
+            let max = shared.config.server.max_packet_size;
+            ctx.add_stream(FramedRead::with_capacity(
+                read,
+                MqttCodec::new(max),
+                READ_BUFFER,
+            ));
+            let writer = FramedWrite::new(write, MqttCodec::new(u32::MAX), ctx);
+            Session {
+                conn_id,
+                peer,
+                shared,
+                writer,
+                phase: Phase::Connecting,
+                last_seen: Instant::now(),
+                requests: VecDeque::new(),
+                busy: false,
+                draining: None,
+            }
+        });
+    }
+
+    /// Closes the connection after what is written has been flushed.
+    fn close(&mut self, ctx: &mut Context<Self>) {
+        if !matches!(self.phase, Phase::Closing) {
+            self.park_state();
+            self.phase = Phase::Closing;
+        }
+        self.writer.close();
+        // A peer that stops reading must not keep the actor alive for ever.
+        ctx.run_later(Duration::from_secs(5), |_, ctx| ctx.stop());
+    }
+
+    /// On leaving the live phase: hand a persistent session's state to the registry.
+    fn park_state(&mut self) {
+        if let Phase::Live(live) = std::mem::replace(&mut self.phase, Phase::Closing) {
+            let state = if live.persistent { live.state } else { None };
+            self.shared.registry.do_send(Detach {
+                client_id: live.caller.client_id.as_str().into(),
+                conn_id: self.conn_id,
+                state,
+            });
+        }
+    }
+
+    fn live(&mut self) -> Option<&mut Live> {
+        match &mut self.phase {
+            Phase::Live(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Writes what the outbox decided.
+    fn write_send(&mut self, send: Send) {
+        let Phase::Live(live) = &self.phase else {
+            return;
+        };
+        match send {
+            Send::Publish {
+                pkid,
+                qos,
+                payload,
+                dup,
+            } => {
+                let q = match (qos, pkid) {
+                    (QualityOfService::Level1, Some(id)) => QoSWithPacketIdentifier::Level1(id),
+                    (QualityOfService::Level2, Some(id)) => QoSWithPacketIdentifier::Level2(id),
+                    _ => QoSWithPacketIdentifier::Level0,
+                };
+                let mut p = PublishPacket::new(live.topic.clone(), q, payload.to_vec());
+                p.set_dup(dup);
+                self.writer.write(p.into());
+            }
+            Send::Pubrel(id) => self.writer.write(PubrelPacket::new(id).into()),
+        }
+    }
+
+    /// Sends a message on the actions topic at `qos`, lowered to the subscription's QoS.
+    fn deliver(&mut self, payload: Bytes, qos: QualityOfService) {
+        let Some(state) = self.live().and_then(|l| l.state.as_mut()) else {
+            return;
+        };
+        let qos = qos.min(state.sub_qos);
+        if let Some(send) = state.outbox.push(Outgoing { payload, qos }) {
+            self.write_send(send);
+        }
+    }
+
+    /// Hands the next queued request to the router; its replies come back in order.
+    fn next_request(&mut self, ctx: &mut Context<Self>) {
+        if self.busy {
+            return;
+        }
+        let Some(caller) = self.live().map(|l| l.caller.clone()) else {
+            return;
+        };
+        let Some((payload, qos)) = self.requests.pop_front() else {
+            if self.draining.is_some() {
+                self.close(ctx);
+            }
+            return;
+        };
+        self.busy = true;
+        let fut = self.shared.router.route(&caller, payload);
+        ctx.spawn(fut.into_actor(self).map(move |replies, act, ctx| {
+            act.busy = false;
+            for reply in replies {
+                act.deliver(reply, qos);
+            }
+            act.next_request(ctx);
+        }));
+    }
+
+    fn check_idle(&mut self, ctx: &mut Context<Self>) {
+        let limit = self.live().and_then(|l| l.idle_limit);
+        if let Some(limit) = limit {
+            if self.last_seen.elapsed() > limit {
+                log::debug!("{}: keep-alive expired", self.peer);
+                self.park_state();
+                ctx.stop();
+            }
+        }
+    }
+}
+
+impl Actor for Session {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let timeout = Duration::from_secs(self.shared.config.server.connect_timeout_secs);
+        ctx.run_later(timeout, move |act, ctx| {
+            if matches!(act.phase, Phase::Connecting) {
+                log::debug!("{}: no CONNECT within {:?}", act.peer, timeout);
+                ctx.stop();
+            }
+        });
+    }
+
+    fn stopped(&mut self, _: &mut Context<Self>) {
+        self.park_state();
+        self.shared.connections.fetch_sub(1, Ordering::Relaxed);
+        log::trace!("{}: connection {} closed", self.peer, self.conn_id);
+    }
+}
+
+impl StreamHandler<Result<VariablePacket, CodecError>> for Session {
+    fn handle(&mut self, item: Result<VariablePacket, CodecError>, ctx: &mut Context<Self>) {
+        match item {
+            Ok(packet) => {
+                self.last_seen = Instant::now();
+                match self.phase {
+                    Phase::Connecting => self.on_connect_phase(packet, ctx),
+                    Phase::Live(_) if self.draining.is_none() => self.on_packet(packet, ctx),
+                    _ => {}
+                }
+            }
+            Err(e) => {
+                log::debug!("{}: closing: {e}", self.peer);
+                self.park_state();
+                ctx.stop();
+            }
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Context<Self>) {
+        // The peer closed its side: answers in flight cannot be read any more.
+        ctx.stop();
+    }
+}
+
+impl actix::io::WriteHandler<CodecError> for Session {
+    fn error(&mut self, err: CodecError, _: &mut Context<Self>) -> Running {
+        log::debug!("{}: write failed: {err}", self.peer);
+        Running::Stop
+    }
+}
+
+impl Handler<Push> for Session {
+    type Result = ();
+
+    fn handle(&mut self, m: Push, _: &mut Context<Self>) {
+        self.deliver(m.0.payload, m.0.qos);
+    }
+}
+
+impl Handler<Kick> for Session {
+    type Result = Option<SessionState>;
+
+    fn handle(&mut self, m: Kick, ctx: &mut Context<Self>) -> Option<SessionState> {
+        log::debug!("{}: connection closed ({:?})", self.peer, m.reason);
+        let handed = match std::mem::replace(&mut self.phase, Phase::Closing) {
+            Phase::Live(live) if m.hand_over && live.persistent => live.state,
+            _ => None,
+        };
+        ctx.stop();
+        handed
+    }
+}
+
+impl Handler<Drain> for Session {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: Drain, ctx: &mut Context<Self>) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        self.draining = Some(tx);
+        if !self.busy && self.requests.is_empty() {
+            self.close(ctx);
+        }
+        // The sender is dropped when the actor is: that is the answer.
+        Box::pin(async move {
+            let _ = rx.await;
+        })
+    }
+}

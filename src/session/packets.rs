@@ -1,0 +1,141 @@
+//! Packets from a connected client: PUBLISH at each QoS, the acknowledgements of our
+//! own publishes, SUBSCRIBE with its ACL, UNSUBSCRIBE, PINGREQ and DISCONNECT.
+
+use actix::prelude::*;
+use bytes::Bytes;
+use mqtt::{
+    packet::{
+        suback::SubscribeReturnCode, EncodablePacket, PingrespPacket, PubackPacket, PubcompPacket,
+        PublishPacket, PubrecPacket, SubackPacket, SubscribePacket, UnsubackPacket, VariablePacket,
+    },
+    QualityOfService,
+};
+
+use super::{Phase, Send, Session};
+use crate::topic::{classify_publish, may_subscribe, PublishTarget};
+
+impl Session {
+    /// A packet after CONNACK.
+    pub(super) fn on_packet(&mut self, packet: VariablePacket, ctx: &mut Context<Self>) {
+        match packet {
+            VariablePacket::PublishPacket(p) => self.on_publish(p, ctx),
+            VariablePacket::PubackPacket(p) => {
+                let sends = self.outbox_do(|o| o.puback(p.packet_identifier()));
+                self.write_all(sends);
+            }
+            VariablePacket::PubrecPacket(p) => {
+                let sends =
+                    self.outbox_do(|o| o.pubrec(p.packet_identifier()).into_iter().collect());
+                self.write_all(sends);
+            }
+            VariablePacket::PubcompPacket(p) => {
+                let sends = self.outbox_do(|o| o.pubcomp(p.packet_identifier()));
+                self.write_all(sends);
+            }
+            VariablePacket::PubrelPacket(p) => {
+                let id = p.packet_identifier();
+                if let Some(state) = self.live().and_then(|l| l.state.as_mut()) {
+                    state.awaiting_rel.remove(&id);
+                }
+                self.writer.write(PubcompPacket::new(id).into());
+            }
+            VariablePacket::SubscribePacket(p) => self.on_subscribe(&p),
+            VariablePacket::UnsubscribePacket(p) => {
+                // The server's own subscription to the actions topic stays: replies must
+                // always reach the client.
+                self.writer
+                    .write(UnsubackPacket::new(p.packet_identifier()).into());
+            }
+            VariablePacket::PingreqPacket(_) => self.writer.write(PingrespPacket::new().into()),
+            VariablePacket::DisconnectPacket(_) => {
+                log::trace!("{}: DISCONNECT", self.peer);
+                self.close(ctx);
+            }
+            other => {
+                log::debug!(
+                    "{}: [MQTT-4.8.0-1] unexpected {:?} from a client",
+                    self.peer,
+                    other.fixed_header().packet_type.control_type()
+                );
+                self.park_state();
+                ctx.stop();
+            }
+        }
+    }
+
+    fn outbox_do(&mut self, f: impl FnOnce(&mut super::outbox::Outbox) -> Vec<Send>) -> Vec<Send> {
+        match self.live().and_then(|l| l.state.as_mut()) {
+            Some(state) => f(&mut state.outbox),
+            None => Vec::new(),
+        }
+    }
+
+    fn write_all(&mut self, sends: Vec<Send>) {
+        for s in sends {
+            self.write_send(s);
+        }
+    }
+
+    fn on_publish(&mut self, p: PublishPacket, ctx: &mut Context<Self>) {
+        let (qos, pkid) = p.qos().split();
+        let fresh = match (qos, pkid) {
+            (QualityOfService::Level1, Some(id)) => {
+                self.writer.write(PubackPacket::new(id).into());
+                true
+            }
+            (QualityOfService::Level2, Some(id)) => {
+                // Exactly once: a resent PUBLISH whose PUBREL has not come is a duplicate.
+                let fresh = self
+                    .live()
+                    .and_then(|l| l.state.as_mut())
+                    .is_some_and(|s| s.awaiting_rel.insert(id));
+                self.writer.write(PubrecPacket::new(id).into());
+                fresh
+            }
+            _ => true,
+        };
+        if !fresh {
+            return;
+        }
+        match classify_publish(p.topic_name()) {
+            PublishTarget::Event => {
+                let limit = self.shared.config.session.max_pending_requests;
+                if self.requests.len() >= limit {
+                    log::warn!("{}: more than {limit} requests pending; closing", self.peer);
+                    self.close(ctx);
+                    return;
+                }
+                self.requests
+                    .push_back((Bytes::from(p.payload().to_vec()), qos));
+                self.next_request(ctx);
+            }
+            PublishTarget::Elsewhere => {
+                let head = p.topic_name().split('/').next().unwrap_or("");
+                log::debug!(
+                    "{}: publish outside events/ dropped (topic {head}/...)",
+                    self.peer
+                );
+            }
+        }
+    }
+
+    fn on_subscribe(&mut self, p: &SubscribePacket) {
+        let Phase::Live(live) = &mut self.phase else {
+            return;
+        };
+        let mut codes = Vec::with_capacity(p.subscribes().len());
+        for (filter, qos) in p.subscribes() {
+            if may_subscribe(&live.caller.client_id, filter) {
+                if let Some(state) = live.state.as_mut() {
+                    state.sub_qos = *qos;
+                }
+                codes.push(SubscribeReturnCode::from(*qos));
+            } else {
+                log::debug!("{}: subscription refused", self.peer);
+                codes.push(SubscribeReturnCode::Failure);
+            }
+        }
+        self.writer
+            .write(SubackPacket::new(p.packet_identifier(), codes).into());
+    }
+}

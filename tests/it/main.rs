@@ -1,0 +1,7 @@
+//! End-to-end tests: a real server on 127.0.0.1:0 with a temporary data folder, driven
+//! by real MQTT clients over TCP.
+
+mod clients;
+mod common;
+mod mqtt_rules;
+mod raw;
