@@ -123,7 +123,7 @@ impl StoreError {
 }
 
 /// Copies a rusqlite error, keeping SQLite's code and message.
-pub(crate) fn duplicate_sqlite(e: &rusqlite::Error) -> rusqlite::Error {
+fn duplicate_sqlite(e: &rusqlite::Error) -> rusqlite::Error {
     match e {
         rusqlite::Error::SqliteFailure(code, message) => {
             rusqlite::Error::SqliteFailure(*code, message.clone())
