@@ -22,6 +22,9 @@ mod open;
 mod reader;
 mod writer;
 
+#[cfg(test)]
+mod tests;
+
 pub use config::{StoreConfig, Synchronous};
 pub use error::StoreError;
 pub use handle::Store;
