@@ -1,1 +1,2 @@
 //! roster-actors
+pub mod store;

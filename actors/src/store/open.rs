@@ -1,0 +1,118 @@
+//! Opening the file: the writer connection's pragmas, the readers' pool, errors that name the path.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2::Pool;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{ffi, Connection, OpenFlags};
+
+use super::{StoreConfig, StoreError};
+
+/// The pool type the reader threads draw from.
+pub(crate) type ReaderPool = Pool<SqliteConnectionManager>;
+
+/// Opens the one connection that writes: creates the folder and the file, turns on
+/// WAL, sets `synchronous`, `busy_timeout` and `foreign_keys`.
+pub(crate) fn writer(config: &StoreConfig) -> Result<Connection, StoreError> {
+    let path = &config.path;
+    create_parent(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(e, path))?;
+    conn.busy_timeout(Duration::from_millis(config.busy_timeout_ms))
+        .map_err(|e| open_error(e, path))?;
+    // The first statement that reads the file: this is where "not a database",
+    // "unreadable" and "held exclusively by someone else" show up.
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(|e| open_error(e, path))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Open {
+            path: path.clone(),
+            source: rusqlite::Error::SqliteFailure(
+                ffi::Error::new(ffi::SQLITE_CANTOPEN),
+                Some(format!("journal mode stays {mode:?}; WAL is required")),
+            ),
+        });
+    }
+    conn.pragma_update(None, "synchronous", config.synchronous.as_sql())
+        .map_err(|e| open_error(e, path))?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(|e| open_error(e, path))?;
+    Ok(conn)
+}
+
+/// Builds the readers' pool: `read_pool_size` connections, opened now, kept for
+/// the store's life (their page caches stay warm), each `query_only` so a read
+/// closure cannot write behind the writer's back.
+pub(crate) fn readers(config: &StoreConfig) -> Result<ReaderPool, StoreError> {
+    let busy = Duration::from_millis(config.busy_timeout_ms);
+    let manager = SqliteConnectionManager::file(&config.path)
+        .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .with_init(move |conn| {
+            conn.busy_timeout(busy)?;
+            conn.pragma_update(None, "foreign_keys", true)?;
+            conn.pragma_update(None, "query_only", true)
+        });
+    let size = config.read_pool_size;
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(size))
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_on_check_out(false)
+        .connection_timeout(busy.max(Duration::from_secs(1)))
+        .build(manager)
+        .map_err(StoreError::Pool)
+}
+
+/// Creates the folder that will hold the database, naming it if that fails.
+fn create_parent(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether SQLite gave up waiting for a lock someone else holds.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ffi::ErrorCode::DatabaseBusy | ffi::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// A lock held by others becomes [`StoreError::Locked`]; anything else stays a
+/// SQLite error.
+pub(crate) fn locked_or(e: rusqlite::Error, path: &Path) -> StoreError {
+    if is_busy(&e) {
+        StoreError::Locked {
+            path: path.to_path_buf(),
+        }
+    } else {
+        StoreError::Sqlite(e)
+    }
+}
+
+/// A lock held by others becomes [`StoreError::Locked`]; anything else is an open
+/// failure naming the file.
+fn open_error(e: rusqlite::Error, path: &Path) -> StoreError {
+    if is_busy(&e) {
+        StoreError::Locked {
+            path: path.to_path_buf(),
+        }
+    } else {
+        StoreError::Open {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    }
+}
