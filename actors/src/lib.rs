@@ -1,1 +1,3 @@
 //! roster-actors
+
+pub mod channel;
