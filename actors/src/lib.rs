@@ -1,2 +1,3 @@
 //! roster-actors
+pub mod channel;
 pub mod store;
