@@ -1,1 +1,3 @@
 //! roster
+
+pub mod term;
