@@ -19,4 +19,5 @@ pub mod registry;
 pub mod router;
 pub mod server;
 pub mod session;
+pub mod term;
 pub mod topic;
