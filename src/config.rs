@@ -2,17 +2,53 @@
 
 use std::{fmt, path::Path};
 
+use roster_actors::{
+    auth::{AuthConfig, JwtConfig},
+    channel::ChannelConfig,
+    store::StoreConfig,
+};
 use serde::Deserialize;
+
+use crate::term::Limits;
 
 /// The whole configuration file. Each section has its own struct; all keys have defaults,
 /// so an empty file is a valid configuration.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Network listener and MQTT packet limits.
     pub server: ServerConfig,
     /// Persistent-session behaviour.
     pub session: SessionConfig,
+    /// The SQLite file.
+    pub storage: StoreConfig,
+    /// Codes, attempts, rate limits, test numbers.
+    pub auth: AuthConfig,
+    /// JWT confirmation keys.
+    pub jwt: JwtConfig,
+    /// The SMS channel.
+    #[serde(deserialize_with = "ChannelConfig::deserialize_sms")]
+    pub sms: ChannelConfig,
+    /// The voice channel.
+    #[serde(deserialize_with = "ChannelConfig::deserialize_voice")]
+    pub voice: ChannelConfig,
+    /// Bounds on untrusted ETF payloads.
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            session: SessionConfig::default(),
+            storage: StoreConfig::default(),
+            auth: AuthConfig::default(),
+            jwt: JwtConfig::default(),
+            sms: ChannelConfig::sms_default(),
+            voice: ChannelConfig::voice_default(),
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// `[server]`: where to listen and how much one client may send or hold.

@@ -65,7 +65,7 @@ async fn serve(config: Config) -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             eprintln!("roster: cannot start: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(2);
         }
     };
     log::info!("roster listening for MQTT on {}", server.local_addr());

@@ -4,6 +4,7 @@
 use std::{
     io,
     net::SocketAddr,
+    path::Path,
     sync::{
         atomic::{AtomicU64, AtomicUsize, Ordering},
         Arc,
@@ -12,14 +13,58 @@ use std::{
 };
 
 use actix::prelude::*;
+use roster_actors::{
+    auth::{AuthActor, JwtConfigError},
+    channel::{start_channels, ChannelError},
+    hub::Hub,
+    secret::CodeKey,
+    store::{Store, StoreError},
+};
 use tokio::{net::TcpListener, sync::oneshot};
 
 use crate::{
     config::Config,
-    registry::{DrainAll, Registry},
+    registry::{Close, DrainAll, Registry},
     router::Router,
     session::Session,
 };
+
+/// Why the server could not start; every one is an operator's problem to fix, so the
+/// binary exits with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The listener could not be set up.
+    #[error("listener: {0}")]
+    Listen(#[from] io::Error),
+    /// The database could not be opened (locked, unreadable, too new).
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The code-hashing key in the data folder is unusable.
+    #[error("server key {path}: {source}")]
+    Key {
+        /// The key file.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// `[sms]` or `[voice]` is unusable.
+    #[error("{0}")]
+    Channel(#[from] ChannelError),
+    /// `[jwt]` is unusable.
+    #[error("{0}")]
+    Jwt(#[from] JwtConfigError),
+}
+
+/// The domain's way to close connections: through the registry.
+struct RegistryHub(Addr<Registry>);
+
+impl Hub for RegistryHub {
+    fn close(&self, client_id: &str) {
+        self.0.do_send(Close {
+            client_id: client_id.into(),
+        });
+    }
+}
 
 /// What every session shares.
 pub struct Shared {
@@ -43,20 +88,46 @@ pub struct Server {
     shared: Arc<Shared>,
     /// Threads serving connections.
     workers: Vec<Arbiter>,
+    /// The database, closed last.
+    store: Store,
 }
 
 impl Server {
-    /// Starts serving `listener` inside the current actix system.
-    pub fn start(listener: std::net::TcpListener, config: Config) -> io::Result<Server> {
+    /// Opens the database, starts the domain actors and serves `listener`, inside the
+    /// current actix system.
+    pub fn start(listener: std::net::TcpListener, config: Config) -> Result<Server, StartError> {
         listener.set_nonblocking(true)?;
         let listener = TcpListener::from_std(listener)?;
         let addr = listener.local_addr()?;
         let config = Arc::new(config);
+        let store = Store::open(&config.storage)?;
+        let key_path = config
+            .storage
+            .path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("server.key");
+        let key = CodeKey::load_or_create(&key_path).map_err(|source| StartError::Key {
+            path: key_path.display().to_string(),
+            source,
+        })?;
+        let (sms, voice) = start_channels(&config.sms, &config.voice)?;
         let registry = Registry::new(Duration::from_secs(config.session.expiry_secs)).start();
+        let hub = Arc::new(RegistryHub(registry.clone()));
+        let auth = AuthActor::new(
+            store.clone(),
+            sms,
+            voice,
+            config.auth.clone(),
+            &config.jwt,
+            key,
+            hub,
+        )?
+        .start();
         let shared = Arc::new(Shared {
             config: config.clone(),
             registry,
-            router: Router::default(),
+            router: Router::new(auth, config.limits.clone()),
             connections: AtomicUsize::new(0),
         });
         let n = match config.server.workers {
@@ -72,6 +143,7 @@ impl Server {
             stop_accepting: Some(tx),
             shared,
             workers,
+            store,
         })
     }
 
@@ -99,6 +171,10 @@ impl Server {
         for w in self.workers.drain(..) {
             w.stop();
         }
+        // Every acknowledged write is already committed; this finishes queued jobs and
+        // checkpoints the WAL.
+        let store = self.store.clone();
+        let _ = actix_rt::task::spawn_blocking(move || store.close()).await;
     }
 }
 

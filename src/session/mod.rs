@@ -83,6 +83,9 @@ pub struct Session {
     busy: bool,
     /// Set by a graceful shutdown: close once the requests are answered.
     draining: Option<oneshot::Sender<()>>,
+    /// Logged out: close once the last reply is acknowledged (closing with the
+    /// client's PUBACK unread would reset the connection and lose the reply).
+    closing_after_ack: bool,
 }
 
 impl Session {
@@ -108,6 +111,7 @@ impl Session {
                 requests: VecDeque::new(),
                 busy: false,
                 draining: None,
+                closing_after_ack: false,
             }
         });
     }
@@ -126,6 +130,7 @@ impl Session {
     /// On leaving the live phase: hand a persistent session's state to the registry.
     fn park_state(&mut self) {
         if let Phase::Live(live) = std::mem::replace(&mut self.phase, Phase::Closing) {
+            self.shared.router.disconnected(&live.caller);
             let state = if live.persistent { live.state } else { None };
             self.shared.registry.do_send(Detach {
                 client_id: live.caller.client_id.as_str().into(),
@@ -194,13 +199,32 @@ impl Session {
         };
         self.busy = true;
         let fut = self.shared.router.route(&caller, payload);
-        ctx.spawn(fut.into_actor(self).map(move |replies, act, ctx| {
+        ctx.spawn(fut.into_actor(self).map(move |routed, act, ctx| {
             act.busy = false;
-            for reply in replies {
+            for reply in routed.replies {
                 act.deliver(reply, qos);
+            }
+            if routed.close {
+                // Logged out: the token is dead, so is the connection.
+                act.closing_after_ack = true;
+                act.requests.clear();
+                act.close_if_acked(ctx);
+                ctx.run_later(Duration::from_secs(5), |act, ctx| act.close(ctx));
+                return;
             }
             act.next_request(ctx);
         }));
+    }
+
+    /// Closes a logged-out session once nothing it sent awaits acknowledgement.
+    fn close_if_acked(&mut self, ctx: &mut Context<Self>) {
+        let acked = self
+            .live()
+            .and_then(|l| l.state.as_ref())
+            .is_none_or(|s| s.outbox.is_empty());
+        if self.closing_after_ack && acked {
+            self.close(ctx);
+        }
     }
 
     fn check_idle(&mut self, ctx: &mut Context<Self>) {
@@ -281,7 +305,14 @@ impl Handler<Kick> for Session {
     fn handle(&mut self, m: Kick, ctx: &mut Context<Self>) -> Option<SessionState> {
         log::debug!("{}: connection closed ({:?})", self.peer, m.reason);
         let handed = match std::mem::replace(&mut self.phase, Phase::Closing) {
-            Phase::Live(live) if m.hand_over && live.persistent => live.state,
+            Phase::Live(live) => {
+                self.shared.router.disconnected(&live.caller);
+                if m.hand_over && live.persistent {
+                    live.state
+                } else {
+                    None
+                }
+            }
             _ => None,
         };
         ctx.stop();

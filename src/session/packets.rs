@@ -22,6 +22,7 @@ impl Session {
             VariablePacket::PubackPacket(p) => {
                 let sends = self.outbox_do(|o| o.puback(p.packet_identifier()));
                 self.write_all(sends);
+                self.close_if_acked(ctx);
             }
             VariablePacket::PubrecPacket(p) => {
                 let sends =
@@ -31,6 +32,7 @@ impl Session {
             VariablePacket::PubcompPacket(p) => {
                 let sends = self.outbox_do(|o| o.pubcomp(p.packet_identifier()));
                 self.write_all(sends);
+                self.close_if_acked(ctx);
             }
             VariablePacket::PubrelPacket(p) => {
                 let id = p.packet_identifier();
@@ -98,6 +100,7 @@ impl Session {
             return;
         }
         match classify_publish(p.topic_name()) {
+            PublishTarget::Event if self.closing_after_ack => {}
             PublishTarget::Event => {
                 let limit = self.shared.config.session.max_pending_requests;
                 if self.requests.len() >= limit {

@@ -1,154 +1,12 @@
 //! `'Auth'` requests: the typed request, its `type` and `os` atoms, and the
 //! positional reader for tuples of 10 to 15 elements.
 
-use std::fmt;
-
 use eetf::Term;
 
-use super::redact::Redacted;
 use super::value::{atom, atoms, int, integer, text, timestamp};
 use super::InvalidData;
 
-/// The `type` slot of an `'Auth'` request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuthType {
-    /// `reg`: start registration, send a code.
-    Reg,
-    /// `resend`: send the pending code again.
-    Resend,
-    /// `voice`: read the code in a phone call.
-    Voice,
-    /// `verify`: check the code (or JWT).
-    Verify,
-    /// `login`: check token, dev_key and phone.
-    Login,
-    /// `logout`: end this (or another) session.
-    Logout,
-    /// `push`: store the push token and os.
-    Push,
-    /// `list`: list the account's sessions.
-    List,
-}
-
-impl AuthType {
-    /// Every type, in protocol order.
-    pub const ALL: [AuthType; 8] = [
-        Self::Reg,
-        Self::Resend,
-        Self::Voice,
-        Self::Verify,
-        Self::Login,
-        Self::Logout,
-        Self::Push,
-        Self::List,
-    ];
-
-    /// The atom's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reg => "reg",
-            Self::Resend => "resend",
-            Self::Voice => "voice",
-            Self::Verify => "verify",
-            Self::Login => "login",
-            Self::Logout => "logout",
-            Self::Push => "push",
-            Self::List => "list",
-        }
-    }
-
-    fn from_atom(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == name)
-    }
-}
-
-/// The `os` slot: which push service a device uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Os {
-    /// `ios`
-    Ios,
-    /// `android`
-    Android,
-    /// `web`
-    Web,
-}
-
-impl Os {
-    /// Every os, in protocol order.
-    pub const ALL: [Os; 3] = [Self::Ios, Self::Android, Self::Web];
-
-    /// The atom's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ios => "ios",
-            Self::Android => "android",
-            Self::Web => "web",
-        }
-    }
-
-    /// Accepts the atom or text, in any ASCII case (`iOS`, `Android`).
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.as_str().eq_ignore_ascii_case(name))
-    }
-}
-
-/// An `'Auth'` request, fields in record order; absent fields are `None`/empty.
-///
-/// `Debug` redacts `token`, `sms_code` and `push`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AuthRequest {
-    /// Session token (slot 1).
-    pub token: Option<String>,
-    /// Device key (slot 2).
-    pub dev_key: Option<String>,
-    /// User id (slot 3); an integer is rendered as decimal text.
-    pub user_id: Option<String>,
-    /// Phone (slot 4), trimmed and without one leading `+`; not validated here.
-    pub phone: Option<String>,
-    /// ClientId (slot 5), e.g. the session to log out.
-    pub client_id: Option<String>,
-    /// Request type (slot 6).
-    pub kind: AuthType,
-    /// Verification code or JWT (slot 7).
-    pub sms_code: Option<String>,
-    /// Attempts counter (slot 8).
-    pub attempts: Option<i64>,
-    /// Services (slot 9), atom names, e.g. `["jwt"]` or `["ua"]`.
-    pub services: Vec<String>,
-    /// Push token (slot 10).
-    pub push: Option<String>,
-    /// Comments (slot 11).
-    pub comments: Option<String>,
-    /// Operating system (slot 12).
-    pub os: Option<Os>,
-    /// Created, ms (slot 13): integer or decimal text.
-    pub created: Option<i64>,
-    /// Last online, ms (slot 14): integer or decimal text.
-    pub last_online: Option<i64>,
-}
-
-impl fmt::Debug for AuthRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthRequest")
-            .field("token", &Redacted(&self.token))
-            .field("dev_key", &self.dev_key)
-            .field("user_id", &self.user_id)
-            .field("phone", &self.phone)
-            .field("client_id", &self.client_id)
-            .field("kind", &self.kind)
-            .field("sms_code", &Redacted(&self.sms_code))
-            .field("attempts", &self.attempts)
-            .field("services", &self.services)
-            .field("push", &Redacted(&self.push))
-            .field("comments", &self.comments)
-            .field("os", &self.os)
-            .field("created", &self.created)
-            .field("last_online", &self.last_online)
-            .finish()
-    }
-}
+pub use roster_actors::auth::{AuthRequest, AuthType, Os};
 
 /// Trims and drops one leading `+`; empty is absent.
 pub(crate) fn normalise_phone(phone: Option<String>) -> Option<String> {
@@ -193,7 +51,7 @@ fn read_rest(
     let client_id = text(next(), "Auth.client_id")?;
     let kind = atom(next(), "Auth.type")?
         .as_deref()
-        .and_then(AuthType::from_atom)
+        .and_then(AuthType::from_name)
         .ok_or_else(|| InvalidData::new("Auth.type: unknown or missing type"))?;
     let sms_code = text(next(), "Auth.sms_code")?;
     let attempts = int(next(), "Auth.attempts")?;
@@ -243,9 +101,9 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for t in AuthType::ALL {
-            assert_eq!(AuthType::from_atom(t.as_str()), Some(t));
+            assert_eq!(AuthType::from_name(t.as_str()), Some(t));
         }
-        assert_eq!(AuthType::from_atom("Reg"), None);
+        assert_eq!(AuthType::from_name("Reg"), None);
         for o in Os::ALL {
             assert_eq!(Os::from_name(o.as_str()), Some(o));
         }
@@ -272,9 +130,10 @@ mod tests {
             last_online: None,
         };
         let shown = format!("{r:?}");
-        for secret in ["tok-secret", "123456", "push-secret"] {
+        // Secrets never show; the phone neither (personal data in debug logs).
+        for secret in ["tok-secret", "123456", "push-secret", "380001122"] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(shown.contains("380001122"));
+        assert!(shown.contains("Verify"));
     }
 }

@@ -34,9 +34,24 @@ impl TestServer {
 
     /// A server whose configuration `edit` adjusts.
     pub fn with(edit: impl FnOnce(&mut Config)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::in_dir(tempfile::tempdir().expect("temp dir"), edit)
+    }
+
+    /// Stops this server and starts a new one on the same data folder.
+    pub fn restart(mut self, edit: impl FnOnce(&mut Config)) -> Self {
+        self.stop_now();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        Self::in_dir(dir, edit)
+    }
+
+    /// A server keeping its database and outboxes in `dir`.
+    pub fn in_dir(dir: TempDir, edit: impl FnOnce(&mut Config)) -> Self {
+        crate::logs::install();
         let mut config = Config::default();
         config.server.workers = 2;
+        config.storage.path = dir.path().join("roster.db");
+        config.sms.outbox = dir.path().join("sms-outbox.jsonl");
+        config.voice.outbox = dir.path().join("voice-outbox.jsonl");
         edit(&mut config);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -71,6 +86,7 @@ impl TestServer {
 
     /// Connects and waits for CONNACK; Err is the refusal code or connection error.
     pub async fn connect(&self, opts: MqttOptions) -> Result<Client, ConnectionError> {
+        let id = opts.client_id();
         let (client, mut events) = AsyncClient::new(opts, 64);
         let session_present = loop {
             match tokio::time::timeout(DEADLINE, events.poll()).await {
@@ -81,10 +97,21 @@ impl TestServer {
             }
         };
         Ok(Client {
+            id,
             client,
             events,
             session_present,
         })
+    }
+
+    /// Connects a logged-in client with its token; clean_session=false.
+    pub async fn login(&self, client_id: &str, token: &str) -> Client {
+        let mut o = self.options(client_id);
+        o.set_credentials("ignored", token);
+        o.set_clean_session(false);
+        self.connect(o)
+            .await
+            .unwrap_or_else(|e| panic!("{client_id} refused: {e:?}"))
     }
 
     /// Connects a registering client that must be accepted.
@@ -104,8 +131,9 @@ impl TestServer {
     }
 }
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
+impl TestServer {
+    /// Graceful shutdown, waited for.
+    pub fn stop_now(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -113,10 +141,38 @@ impl Drop for TestServer {
             let _ = t.join();
         }
     }
+
+    /// The JSON lines of an outbox ("sms" or "voice").
+    pub fn outbox(&self, channel: &str) -> Vec<serde_json::Value> {
+        let path = self.dir.path().join(format!("{channel}-outbox.jsonl"));
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("outbox line is JSON"))
+            .collect()
+    }
+
+    /// The last code sent by SMS to `phone` (digits).
+    pub fn last_sms_code(&self, phone: &str) -> String {
+        self.outbox("sms")
+            .iter()
+            .rev()
+            .find(|l| l["phone"] == phone)
+            .and_then(|l| l["code"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no SMS to {phone} in the outbox"))
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
 }
 
 /// A connected rumqttc client and its event loop.
 pub struct Client {
+    /// Its ClientId.
+    pub id: String,
     /// Sends requests.
     pub client: AsyncClient,
     /// Must be polled for anything to happen.
@@ -140,6 +196,20 @@ impl Client {
                 Err(_) => panic!("nothing matching within {DEADLINE:?}"),
             }
         }
+    }
+
+    /// Publishes a request (QoS 1) and returns the payload of the next reply.
+    pub async fn request(&mut self, payload: Vec<u8>) -> Vec<u8> {
+        self.client
+            .publish(
+                events_topic(&self.id),
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                payload,
+            )
+            .await
+            .expect("publish");
+        self.next_publish().await.payload.to_vec()
     }
 
     /// The next PUBLISH to this client.

@@ -16,6 +16,8 @@ pub const MIGRATIONS: &[&str] = &[
          key   TEXT PRIMARY KEY NOT NULL,
          value BLOB NOT NULL
      ) STRICT;",
+    // 2: Auth sessions and the per-phone send history.
+    crate::auth::SCHEMA,
 ];
 
 /// Brings the database up to date, one migration per `BEGIN IMMEDIATE` transaction.

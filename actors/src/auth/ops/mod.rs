@@ -1,0 +1,72 @@
+//! The Auth operations, as plain functions over one SQLite connection or transaction.
+//! They run on the store's threads; the actor awaits them and does the delivery.
+
+mod account;
+mod register;
+mod row;
+mod verify;
+
+pub use account::{check_token, last_online, list, login, logout, push, TokenRefusal};
+pub use register::{reg, resend, SendCode};
+pub use verify::verify;
+
+use std::sync::Arc;
+
+use super::{answer::AuthError, config::AuthConfig, jwt::JwtVerifier};
+use crate::secret::CodeKey;
+
+/// What the operations need besides the connection.
+#[derive(Clone)]
+pub struct Ctx {
+    /// `[auth]`.
+    pub cfg: Arc<AuthConfig>,
+    /// Key codes are hashed under.
+    pub key: CodeKey,
+    /// JWT checks.
+    pub jwt: Arc<JwtVerifier>,
+    /// "Now" in unix ms, fixed for one operation.
+    pub now: i64,
+}
+
+/// An operation's failure: a reply for the client, or a database error.
+#[derive(Debug)]
+pub enum Fail {
+    /// Answer the client with this error; what was written so far is kept.
+    Auth(AuthError),
+    /// The database failed: the job is rolled back.
+    Db(rusqlite::Error),
+}
+
+impl From<AuthError> for Fail {
+    fn from(e: AuthError) -> Self {
+        Fail::Auth(e)
+    }
+}
+
+impl From<rusqlite::Error> for Fail {
+    fn from(e: rusqlite::Error) -> Self {
+        Fail::Db(e)
+    }
+}
+
+/// Turns an operation's outcome into what a store job returns: domain errors are
+/// results (their writes commit), database errors abort the job.
+pub fn settle<T>(r: Result<T, Fail>) -> Result<Result<T, AuthError>, crate::store::StoreError> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(Fail::Auth(e)) => Ok(Err(e)),
+        Err(Fail::Db(e)) => Err(e.into()),
+    }
+}
+
+/// The logged-in ClientId a registering one becomes: `emqttd_<symbols>`.
+pub fn logged_in_id(reg_id: &str) -> String {
+    let symbols = reg_id
+        .strip_prefix("emqttd_reg_")
+        .or_else(|| reg_id.strip_prefix("reg_"))
+        .unwrap_or(reg_id);
+    format!("emqttd_{symbols}")
+}
+
+#[cfg(test)]
+mod tests;

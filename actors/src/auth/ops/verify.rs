@@ -1,0 +1,111 @@
+//! `verify`: the code (or JWT) against the pending session; success turns it into a
+//! logged-in session `emqttd_<symbols>`, replacing an older one with that id.
+
+use rusqlite::{params, Connection};
+
+use super::{
+    logged_in_id,
+    row::{self, SessionRow},
+    Ctx, Fail,
+};
+use crate::{
+    auth::{answer::AuthError, request::AuthRequest},
+    phone::Phone,
+    secret::{Code, Token},
+};
+
+/// A successful verify.
+#[derive(Debug)]
+pub struct Verified {
+    /// The logged-in ClientId.
+    pub client_id: String,
+    /// The account's phone.
+    pub phone: Phone,
+    /// An older session with that ClientId was replaced: its connection must close.
+    pub replaced: bool,
+}
+
+fn count_failure(conn: &Connection, client_id: &str) -> Result<(), Fail> {
+    conn.prepare_cached("UPDATE auth_session SET attempts = attempts + 1 WHERE client_id = ?1")?
+        .execute(params![client_id])?;
+    Ok(())
+}
+
+/// `verify` from the registering session `client_id`.
+pub fn verify(
+    conn: &Connection,
+    ctx: &Ctx,
+    client_id: &str,
+    req: &AuthRequest,
+) -> Result<Verified, Fail> {
+    let token = Token::from_client(req.token.as_deref().ok_or(AuthError::SessionNotFound)?);
+    let row = row::by_token(conn, &token.hash())?
+        .filter(|r| !r.logged_in)
+        .ok_or(AuthError::SessionNotFound)?;
+    if row.client_id != client_id {
+        return Err(AuthError::MismatchUserData.into());
+    }
+    if let Some(p) = &req.phone {
+        if Phone::parse(p)
+            .map(|p| p.as_str() != row.phone)
+            .unwrap_or(true)
+        {
+            return Err(AuthError::MismatchUserData.into());
+        }
+    }
+    if let (Some(given), Some(stored)) = (&req.dev_key, &row.dev_key) {
+        if given != stored {
+            return Err(AuthError::MismatchUserData.into());
+        }
+    }
+    if row.attempts >= i64::from(ctx.cfg.max_attempts) {
+        return Err(AuthError::AttemptsExpired.into());
+    }
+    let phone = Phone::parse(&row.phone).map_err(|_| AuthError::InvalidPhone)?;
+    if row.is_jwt() {
+        let ok = req
+            .sms_code
+            .as_deref()
+            .is_some_and(|jwt| ctx.jwt.verify(jwt, &phone));
+        if !ok {
+            count_failure(conn, client_id)?;
+            return Err(AuthError::InvalidJwtCode.into());
+        }
+    } else {
+        let issued = row.code_at.unwrap_or(0);
+        if ctx.now - issued >= ctx.cfg.code_ttl_secs as i64 * 1000 {
+            return Err(AuthError::CodeExpired.into());
+        }
+        let ok = match (&req.sms_code, &row.code_hash) {
+            (Some(code), Some(stored)) => {
+                ctx.key.matches(client_id, &Code::from_text(code), stored)
+            }
+            _ => false,
+        };
+        if !ok {
+            count_failure(conn, client_id)?;
+            return Err(AuthError::InvalidSmsCode.into());
+        }
+    }
+    let new_id = logged_in_id(client_id);
+    let replaced = row::delete(conn, &new_id)?;
+    row::delete(conn, client_id)?;
+    row::insert(
+        conn,
+        &SessionRow {
+            client_id: new_id.clone(),
+            logged_in: true,
+            dev_key: req.dev_key.clone().or(row.dev_key.clone()),
+            user_id: Some(row.phone.clone()),
+            code_hash: None,
+            code_at: None,
+            attempts: 0,
+            ..row
+        },
+    )?;
+    Ok(Verified {
+        client_id: new_id,
+        phone,
+        replaced,
+    })
+}

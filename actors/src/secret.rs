@@ -1,0 +1,219 @@
+//! Secrets: session tokens and verification codes from the OS CSPRNG, stored only as
+//! hashes (SHA-256 for tokens, HMAC-SHA256 under a server key for codes) and compared
+//! in constant time. Nothing here implements Display or a revealing Debug.
+
+use std::{fmt, fs, io, io::Write, path::Path};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Bytes of randomness in a session token (128 bits minimum per SPEC §4).
+const TOKEN_BYTES: usize = 16;
+
+/// Fills `buf` from the OS CSPRNG.
+fn random(buf: &mut [u8]) -> io::Result<()> {
+    getrandom::fill(buf).map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// A session token as issued to a device: 32 hex characters.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// A fresh random token.
+    pub fn generate() -> io::Result<Token> {
+        let mut b = [0u8; TOKEN_BYTES];
+        random(&mut b)?;
+        Ok(Token(hex::encode(b)))
+    }
+
+    /// Wraps a token a client presented.
+    pub fn from_client(text: &str) -> Token {
+        Token(text.to_owned())
+    }
+
+    /// The text, to send to its owner only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// What the store keeps.
+    pub fn hash(&self) -> [u8; 32] {
+        Sha256::digest(self.0.as_bytes()).into()
+    }
+
+    /// Whether this token hashes to `stored`, in constant time.
+    pub fn matches(&self, stored: &[u8]) -> bool {
+        self.hash().ct_eq(stored).into()
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// A verification code: `length` decimal digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Code(String);
+
+impl Code {
+    /// A fresh uniform random code of `length` digits.
+    pub fn generate(length: usize) -> io::Result<Code> {
+        let mut digits = String::with_capacity(length);
+        let mut buf = [0u8; 32];
+        while digits.len() < length {
+            random(&mut buf)?;
+            // Rejection sampling: 250 is the largest multiple of 10 below 256.
+            for b in buf.iter().filter(|b| **b < 250) {
+                if digits.len() == length {
+                    break;
+                }
+                digits.push(char::from(b'0' + b % 10));
+            }
+        }
+        Ok(Code(digits))
+    }
+
+    /// A fixed code (test numbers) or one a client sent.
+    pub fn from_text(text: &str) -> Code {
+        Code(text.trim().to_owned())
+    }
+
+    /// The digits, for the delivery channel only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code(<redacted>)")
+    }
+}
+
+/// The server key that codes are hashed under, kept in the data folder.
+#[derive(Clone)]
+pub struct CodeKey([u8; 32]);
+
+impl CodeKey {
+    /// Loads `path`, creating it (mode 0600) with a fresh random key if absent.
+    pub fn load_or_create(path: &Path) -> io::Result<CodeKey> {
+        match fs::read(path) {
+            Ok(bytes) => {
+                let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("{} is not a 32-byte key", path.display()),
+                    )
+                })?;
+                Ok(CodeKey(key))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                random(&mut key)?;
+                if let Some(dir) = path.parent() {
+                    fs::create_dir_all(dir)?;
+                }
+                let mut opts = fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                let mut f = opts.open(path)?;
+                f.write_all(&key)?;
+                f.sync_all()?;
+                Ok(CodeKey(key))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A key for tests.
+    pub fn from_bytes(key: [u8; 32]) -> CodeKey {
+        CodeKey(key)
+    }
+
+    /// The stored form of `code` for the session `scope` (its ClientId): a code hash
+    /// is useless for any other session.
+    pub fn hash(&self, scope: &str, code: &Code) -> [u8; 32] {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(scope.as_bytes());
+        mac.update(&[0]);
+        mac.update(code.0.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `code` is the one stored for `scope`, in constant time.
+    pub fn matches(&self, scope: &str, code: &Code, stored: &[u8]) -> bool {
+        self.hash(scope, code).ct_eq(stored).into()
+    }
+}
+
+impl fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CodeKey(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_128_bit_hex_and_distinct() {
+        let a = Token::generate().unwrap();
+        let b = Token::generate().unwrap();
+        assert_eq!(a.expose().len(), 32);
+        assert!(a.expose().bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+        assert!(a.matches(&a.hash()));
+        assert!(!b.matches(&a.hash()));
+        assert_eq!(format!("{a:?}"), "Token(<redacted>)");
+    }
+
+    #[test]
+    fn codes_have_the_length_and_spread_over_digits() {
+        let mut seen = [0u32; 10];
+        for _ in 0..200 {
+            let c = Code::generate(6).unwrap();
+            assert_eq!(c.expose().len(), 6);
+            for d in c.expose().bytes() {
+                seen[(d - b'0') as usize] += 1;
+            }
+        }
+        assert!(seen.iter().all(|n| *n > 60), "{seen:?}");
+        assert!(!format!("{:?}", Code::from_text("123456")).contains("123456"));
+    }
+
+    #[test]
+    fn code_hash_is_scoped_and_keyed() {
+        let k1 = CodeKey::from_bytes([1; 32]);
+        let k2 = CodeKey::from_bytes([2; 32]);
+        let c = Code::from_text("123456");
+        let h = k1.hash("emqttd_reg_a", &c);
+        assert!(k1.matches("emqttd_reg_a", &c, &h));
+        assert!(!k1.matches("emqttd_reg_b", &c, &h));
+        assert!(!k2.matches("emqttd_reg_a", &c, &h));
+        assert!(!k1.matches("emqttd_reg_a", &Code::from_text("123457"), &h));
+    }
+
+    #[test]
+    fn key_file_is_created_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/server.key");
+        let a = CodeKey::load_or_create(&path).unwrap();
+        let b = CodeKey::load_or_create(&path).unwrap();
+        assert_eq!(a.0, b.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        fs::write(&path, b"short").unwrap();
+        assert!(CodeKey::load_or_create(&path).is_err());
+    }
+}
