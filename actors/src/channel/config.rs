@@ -50,6 +50,9 @@ pub struct ChannelConfig {
     pub max_queued: usize,
     /// How many times a failed HTTP request is retried (connect errors, timeouts, 5xx, 429).
     pub max_retries: u32,
+    /// Wait before the first retry, in milliseconds; doubles for each later retry,
+    /// never beyond `timeout_ms`.
+    pub backoff_ms: u64,
     /// The webhook (`provider = "http"`); may embed a key, so it is a secret.
     pub url: Option<Secret>,
     /// Extra headers sent to the webhook (e.g. `Authorization`); values are secrets.
@@ -79,6 +82,7 @@ impl Default for ChannelConfig {
             max_concurrent: 64,
             max_queued: 1024,
             max_retries: 2,
+            backoff_ms: 250,
             url: None,
             headers: BTreeMap::new(),
             account_sid: None,
