@@ -25,7 +25,7 @@ pub enum ProviderKind {
 /// The server config holds two of these. Because the outbox default differs per
 /// channel, its fields are declared as
 ///
-/// ```ignore
+/// ```text
 /// #[serde(default = "ChannelConfig::sms_default", deserialize_with = "ChannelConfig::deserialize_sms")]
 /// pub sms: ChannelConfig,
 /// #[serde(default = "ChannelConfig::voice_default", deserialize_with = "ChannelConfig::deserialize_voice")]
