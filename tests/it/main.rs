@@ -7,4 +7,5 @@ mod common;
 mod etf;
 mod logs;
 mod mqtt_rules;
+mod persistent;
 mod raw;
