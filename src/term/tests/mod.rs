@@ -2,8 +2,11 @@
 //! reading our replies, hostile input, byte-exact replies and property tests.
 
 mod erlang;
+mod fuzz;
 mod hostile;
+mod model;
 mod props;
 mod replies;
+mod strategies;
 mod support;
 mod vectors;
