@@ -99,22 +99,21 @@ pub struct ProfileRequest {
     pub status: ProfileStatus,
 }
 
-/// Reads the fields of a `'Profile'` tuple (`fields` excludes the `'Profile'` atom).
-pub(crate) fn parse(mut fields: Vec<Term>) -> Result<ProfileRequest, InvalidData> {
+/// Reads the fields of a `'Profile'` tuple (after the `'Profile'` atom).
+pub(crate) fn parse(mut fields: std::vec::IntoIter<Term>) -> Result<ProfileRequest, InvalidData> {
     if !(6..=8).contains(&(fields.len() + 1)) {
         return Err(InvalidData::new("Profile: tuple must have 6 to 8 elements"));
     }
     let status = fields
-        .pop()
+        .next_back()
         .map(|t| atom(t, "Profile.status"))
         .transpose()?
         .flatten()
         .as_deref()
         .and_then(ProfileStatus::from_atom)
         .ok_or_else(|| InvalidData::new("Profile.status: unknown or missing status"))?;
-    let mut slots = fields.into_iter();
     let mut next = || {
-        slots
+        fields
             .next()
             .unwrap_or_else(|| Term::from(eetf::List::nil()))
     };
