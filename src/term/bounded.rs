@@ -2,18 +2,19 @@
 //!
 //! `eetf`'s own decoder is not used on payloads: it panics on some tags, sizes
 //! allocations from unchecked length prefixes, inflates without a limit and
-//! recurses without one. This decoder accepts only the tags a request can hold
-//! (integers 97/98/110/111, atoms 100/115/118/119, tuples 104/105, nil 106,
+//! recurses without one. This one accepts only the tags a request can hold:
+//! integers 97/98/110/111, atoms 100/115/118/119, tuples 104/105, nil 106,
 //! `STRING_EXT` 107, lists 108, binaries 109, a top-level compressed term 80, and
-//! finite `NEW_FLOAT_EXT` 70 so a float in a field is reported as that field's
-//! error) and refuses everything else (maps, pids, ports, references, funs, bit
-//! strings, old text floats, atom cache refs, distribution headers). Every length is checked
-//! against the bytes left before anything is allocated; nesting depth, list and
-//! tuple length and the total number of terms are counted (a `STRING_EXT` of n
-//! bytes is the list of n integers it stands for); trailing bytes after
-//! the term are refused. Integers are normalised: a value that fits `i32` is
-//! always a `FixInteger`, whatever its encoding; one beyond `i64`/`u64` is refused,
-//! since no request field can hold it.
+//! finite `NEW_FLOAT_EXT` 70 (so a float in a field is reported as that field's
+//! error). Everything else is refused: maps, pids, ports, references, funs, bit
+//! strings, old text floats, atom cache refs, distribution headers.
+//!
+//! Every length is checked against the bytes left before anything is allocated.
+//! Nesting depth, list and tuple length and the number of terms are counted (a
+//! `STRING_EXT` of n bytes is the list of n integers it stands for). Bytes after
+//! the term are refused (Erlang's `binary_to_term/1` ignores them). Integers are
+//! normalised: a value that fits `i32` is always a `FixInteger`, whatever its
+//! encoding; one beyond `i64`/`u64` is refused, since no request field holds one.
 
 use eetf::{
     Atom, BigInteger, Binary, ByteList, FixInteger, Float, ImproperList, List, Term, Tuple,
