@@ -246,14 +246,14 @@ impl<'a> Reader<'a> {
 
     fn atom(&mut self, n: usize, utf8: bool) -> Result<Term, InvalidData> {
         let bytes = self.take(n)?;
-        let name = if utf8 {
-            std::str::from_utf8(bytes)
-                .map_err(|_| InvalidData::new("atom is not valid UTF-8"))?
-                .to_owned()
-        } else {
-            bytes.iter().map(|&b| char::from(b)).collect()
+        let name: String = match std::str::from_utf8(bytes) {
+            // ASCII reads the same as Latin-1 and UTF-8.
+            Ok(ascii) if ascii.is_ascii() => ascii.to_owned(),
+            Ok(text) if utf8 => text.to_owned(),
+            Err(_) if utf8 => return Err(InvalidData::new("atom is not valid UTF-8")),
+            _ => bytes.iter().map(|&b| char::from(b)).collect(),
         };
-        if name.chars().count() > MAX_ATOM_CHARS {
+        if name.len() > MAX_ATOM_CHARS && name.chars().count() > MAX_ATOM_CHARS {
             return Err(InvalidData::new("atom longer than 255 characters"));
         }
         Ok(Term::from(Atom::from(name)))
