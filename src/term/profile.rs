@@ -1,6 +1,8 @@
 //! `'Profile'` requests: the typed request, its `status` atom, `'Roster'` entries
 //! in `accounts`, and the positional reader for tuples of 6 to 8 elements.
 
+use std::fmt;
+
 use eetf::{Atom, Term, Tuple};
 
 use super::auth::normalise_phone;
@@ -81,7 +83,9 @@ pub struct RosterEntry {
 }
 
 /// A `'Profile'` request; absent fields are `None`/empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows only the length of `data`, which carries the code for `confirm`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProfileRequest {
     /// Phone slot: `[]` or the caller's own; the new phone for migration/confirm.
     pub phone: Option<String>,
@@ -99,22 +103,36 @@ pub struct ProfileRequest {
     pub status: ProfileStatus,
 }
 
-/// Reads the fields of a `'Profile'` tuple (`fields` excludes the `'Profile'` atom).
-pub(crate) fn parse(mut fields: Vec<Term>) -> Result<ProfileRequest, InvalidData> {
+impl fmt::Debug for ProfileRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let data = self.data.as_ref().map(|d| format!("<{} bytes>", d.len()));
+        f.debug_struct("ProfileRequest")
+            .field("phone", &self.phone)
+            .field("data", &data)
+            .field("person_id", &self.person_id)
+            .field("accounts", &self.accounts)
+            .field("update", &self.update)
+            .field("presence", &self.presence)
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// Reads the fields of a `'Profile'` tuple (after the `'Profile'` atom).
+pub(crate) fn parse(mut fields: std::vec::IntoIter<Term>) -> Result<ProfileRequest, InvalidData> {
     if !(6..=8).contains(&(fields.len() + 1)) {
         return Err(InvalidData::new("Profile: tuple must have 6 to 8 elements"));
     }
     let status = fields
-        .pop()
+        .next_back()
         .map(|t| atom(t, "Profile.status"))
         .transpose()?
         .flatten()
         .as_deref()
         .and_then(ProfileStatus::from_atom)
         .ok_or_else(|| InvalidData::new("Profile.status: unknown or missing status"))?;
-    let mut slots = fields.into_iter();
     let mut next = || {
-        slots
+        fields
             .next()
             .unwrap_or_else(|| Term::from(eetf::List::nil()))
     };
@@ -187,5 +205,24 @@ mod tests {
             Some(ProfileStatus::Migration)
         );
         assert_eq!(ProfileStatus::from_atom("delete"), None);
+    }
+
+    #[test]
+    fn debug_hides_the_data_slot() {
+        let r = ProfileRequest {
+            phone: Some("380009999".into()),
+            data: Some(b"903182".to_vec()),
+            person_id: None,
+            accounts: vec![],
+            update: None,
+            presence: None,
+            status: ProfileStatus::Confirm,
+        };
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains("903182") && !shown.contains("57, 48"),
+            "{shown}"
+        );
+        assert!(shown.contains("<6 bytes>") && shown.contains("380009999"));
     }
 }
