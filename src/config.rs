@@ -161,6 +161,12 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        self.limits
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "limits",
+                message,
+            })?;
         if self.server.max_packet_size < 64 {
             return Err(ConfigError::Invalid {
                 key: "server.max_packet_size",
