@@ -7,6 +7,7 @@ mod jwt;
 mod ops;
 mod request;
 mod schema;
+pub(crate) mod send;
 
 pub use actor::{now_ms, AuthActor, AuthCaller, CheckToken, ConnectRefusal, Disconnected, Handle};
 pub use answer::{AuthAnswer, AuthError, AuthOk, SessionView};
