@@ -8,6 +8,7 @@ mod ops;
 mod request;
 mod schema;
 pub(crate) mod send;
+pub(crate) mod sessions;
 
 pub use actor::{now_ms, AuthActor, AuthCaller, CheckToken, ConnectRefusal, Disconnected, Handle};
 pub use answer::{AuthAnswer, AuthError, AuthOk, SessionView};
