@@ -7,4 +7,7 @@ mod common;
 mod etf;
 mod logs;
 mod mqtt_rules;
+mod profile;
+mod profile_migrate;
+mod profile_wire;
 mod raw;
