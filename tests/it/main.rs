@@ -8,4 +8,7 @@ mod etf;
 mod logs;
 mod mqtt_rules;
 mod persistent;
+mod profile;
+mod profile_migrate;
+mod profile_wire;
 mod raw;

@@ -13,7 +13,9 @@ use crate::auth::{
 
 fn db() -> Connection {
     let c = Connection::open_in_memory().unwrap();
-    c.execute_batch(crate::auth::SCHEMA).unwrap();
+    for m in crate::store::MIGRATIONS {
+        c.execute_batch(m).unwrap();
+    }
     c
 }
 
