@@ -37,36 +37,16 @@ pub struct Ctx {
     pub now: i64,
 }
 
-/// An operation's failure: a reply for the client, or a database error.
-#[derive(Debug)]
-pub enum Fail {
-    /// Answer the client with this error; what was written so far is kept.
-    Profile(ProfileError),
-    /// The database failed: the job is rolled back.
-    Db(rusqlite::Error),
-}
+/// An operation's failure: a Profile error for the client, or a database error.
+pub type Fail = crate::store::Fail<ProfileError>;
 
 impl From<ProfileError> for Fail {
     fn from(e: ProfileError) -> Self {
-        Fail::Profile(e)
+        Fail::Domain(e)
     }
 }
 
-impl From<rusqlite::Error> for Fail {
-    fn from(e: rusqlite::Error) -> Self {
-        Fail::Db(e)
-    }
-}
-
-/// Turns an operation's outcome into what a store job returns: domain errors are
-/// results (their writes commit), database errors abort the job.
-pub fn settle<T>(r: Result<T, Fail>) -> Result<Result<T, ProfileError>, crate::store::StoreError> {
-    match r {
-        Ok(v) => Ok(Ok(v)),
-        Err(Fail::Profile(e)) => Ok(Err(e)),
-        Err(Fail::Db(e)) => Err(e.into()),
-    }
-}
+pub use crate::store::settle;
 
 /// The phone the connection `client_id` acts for: its logged-in session's, while
 /// `token` is still that session's token.

@@ -63,7 +63,7 @@ fn login(c: &Connection, id: &str, phone: &str, now: i64) -> String {
 
 fn err<T: std::fmt::Debug>(r: Result<T, Fail>) -> ProfileError {
     match r {
-        Err(Fail::Profile(e)) => e,
+        Err(Fail::Domain(e)) => e,
         other => panic!("expected a Profile error, got {other:?}"),
     }
 }
