@@ -67,6 +67,12 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Seconds a graceful shutdown waits for in-flight requests before closing anyway.
     pub shutdown_grace_secs: u64,
+    /// New connections one address (IPv4, or IPv6 /64) may open per second, on
+    /// average; beyond it new sockets are closed at once. 0 turns the limit off.
+    pub connect_rate_per_ip: u32,
+    /// New connections one address may open at once before `connect_rate_per_ip`
+    /// applies.
+    pub connect_burst_per_ip: u32,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +84,8 @@ impl Default for ServerConfig {
             max_connections: 200_000,
             workers: 0,
             shutdown_grace_secs: 10,
+            connect_rate_per_ip: 50,
+            connect_burst_per_ip: 200,
         }
     }
 }

@@ -24,6 +24,7 @@ use tokio::{net::TcpListener, sync::oneshot};
 
 use crate::{
     config::Config,
+    guard::{ConnectRate, RefusalLog, VerifyGuard},
     registry::{Close, DrainAll, Registry},
     router::Router,
     session::Session,
@@ -127,7 +128,10 @@ impl Server {
         let shared = Arc::new(Shared {
             config: config.clone(),
             registry,
-            router: Router::new(auth, config.limits.clone()),
+            router: Router::new(auth, config.limits.clone()).with_verify_guard(VerifyGuard::new(
+                config.auth.max_failed_verifies_per_connection,
+                config.auth.max_failed_verifies_per_ip_per_hour,
+            )),
             connections: AtomicUsize::new(0),
         });
         let n = match config.server.workers {
@@ -186,6 +190,9 @@ async fn accept_loop(
 ) {
     let next_id = AtomicU64::new(1);
     let max = shared.config.server.max_connections;
+    let cfg = &shared.config.server;
+    let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip);
+    let mut refusals = RefusalLog::default();
     loop {
         let (stream, peer) = tokio::select! {
             _ = &mut stop => break,
@@ -199,9 +206,14 @@ async fn accept_loop(
                 }
             },
         };
+        // Refused sockets are dropped, which closes them, before any byte is read.
+        if !rate.admit(peer.ip()) {
+            refusals.refused(peer, "server.connect_rate_per_ip exceeded");
+            continue;
+        }
         if shared.connections.fetch_add(1, Ordering::Relaxed) >= max {
             shared.connections.fetch_sub(1, Ordering::Relaxed);
-            log::warn!("{peer}: refused, server.max_connections ({max}) reached");
+            refusals.refused(peer, "server.max_connections reached");
             continue;
         }
         let id = next_id.fetch_add(1, Ordering::Relaxed);
