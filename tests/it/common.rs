@@ -266,3 +266,13 @@ pub fn unknown_request() -> Vec<u8> {
 pub fn events_topic(client_id: &str) -> String {
     format!("events/1//api/anon/{client_id}/")
 }
+
+/// This process's resident set size in KiB (the in-process servers run in it).
+pub fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -1,10 +1,13 @@
 //! End-to-end tests: a real server on 127.0.0.1:0 with a temporary data folder, driven
 //! by real MQTT clients over TCP.
 
+mod abuse;
 mod auth;
+mod brute_force;
 mod clients;
 mod common;
 mod etf;
+mod hostile_etf;
 mod logs;
 mod mqtt_rules;
 mod raw;

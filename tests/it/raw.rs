@@ -13,30 +13,32 @@ use mqtt::{
     Decodable, Encodable, TopicName,
 };
 
-use crate::common::{events_topic, invalid_data_term, term, unknown_request, TestServer, DEADLINE};
+use crate::common::{
+    events_topic, invalid_data_term, rss_kib, term, unknown_request, TestServer, DEADLINE,
+};
 
 /// A blocking raw MQTT connection.
-struct Raw(TcpStream);
+pub struct Raw(pub TcpStream);
 
 impl Raw {
-    fn open(server: &TestServer) -> Raw {
+    pub fn open(server: &TestServer) -> Raw {
         let s = TcpStream::connect(server.addr).expect("connect");
         s.set_read_timeout(Some(DEADLINE)).unwrap();
         Raw(s)
     }
 
-    fn send(&mut self, p: impl Into<VariablePacket>) {
+    pub fn send(&mut self, p: impl Into<VariablePacket>) {
         let mut buf = Vec::new();
         p.into().encode(&mut buf).unwrap();
         self.0.write_all(&buf).unwrap();
     }
 
-    fn recv(&mut self) -> VariablePacket {
+    pub fn recv(&mut self) -> VariablePacket {
         VariablePacket::decode(&mut self.0).expect("a packet")
     }
 
     /// Waits for the server to close the socket (EOF or reset).
-    fn wait_closed(&mut self) {
+    pub fn wait_closed(&mut self) {
         let mut buf = [0u8; 256];
         loop {
             match self.0.read(&mut buf) {
@@ -53,7 +55,7 @@ impl Raw {
         }
     }
 
-    fn connect(server: &TestServer, id: &str, keep_alive: u16) -> Raw {
+    pub fn connect(server: &TestServer, id: &str, keep_alive: u16) -> Raw {
         let mut raw = Raw::open(server);
         let mut c = ConnectPacket::new(id);
         c.set_keep_alive(keep_alive);
@@ -71,7 +73,7 @@ impl Raw {
     }
 }
 
-fn connack_code(raw: &mut Raw) -> ConnectReturnCode {
+pub fn connack_code(raw: &mut Raw) -> ConnectReturnCode {
     match raw.recv() {
         VariablePacket::ConnackPacket(a) => a.connect_return_code(),
         other => panic!("expected CONNACK, got {other:?}"),
@@ -297,14 +299,4 @@ fn a_flood_of_oversize_claims_is_closed_and_memory_stays_bounded() {
     let grown = rss_kib().saturating_sub(before);
     // 100 × 256 MB were claimed; a few MB of growth at most is allowed.
     assert!(grown < 64 * 1024, "RSS grew by {grown} KiB");
-}
-
-/// This process's resident set size (the server runs in it).
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
