@@ -3,7 +3,7 @@
 
 use std::{
     io::{Read, Write},
-    net::TcpStream,
+    net::{SocketAddr, TcpStream},
     time::{Duration, Instant},
 };
 
@@ -22,7 +22,12 @@ pub struct Raw(pub TcpStream);
 
 impl Raw {
     pub fn open(server: &TestServer) -> Raw {
-        let s = TcpStream::connect(server.addr).expect("connect");
+        Self::open_to(server.addr)
+    }
+
+    /// A raw connection to the server at `addr`.
+    pub fn open_to(addr: SocketAddr) -> Raw {
+        let s = TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(DEADLINE)).unwrap();
         Raw(s)
     }
@@ -56,7 +61,12 @@ impl Raw {
     }
 
     pub fn connect(server: &TestServer, id: &str, keep_alive: u16) -> Raw {
-        let mut raw = Raw::open(server);
+        Self::connect_to(server.addr, id, keep_alive)
+    }
+
+    /// Connects to the server at `addr` as `id`; CONNACK 0 is required.
+    pub fn connect_to(addr: SocketAddr, id: &str, keep_alive: u16) -> Raw {
+        let mut raw = Raw::open_to(addr);
         let mut c = ConnectPacket::new(id);
         c.set_keep_alive(keep_alive);
         raw.send(c);
