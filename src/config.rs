@@ -63,6 +63,9 @@ pub struct ServerConfig {
     pub connect_timeout_secs: u64,
     /// Most client connections held at once; beyond it new sockets are closed at once.
     pub max_connections: usize,
+    /// Most connections one address (IPv4, or IPv6 /64) may hold at once; beyond it
+    /// its new sockets are closed at once. 0 turns the cap off.
+    pub max_connections_per_ip: u32,
     /// Worker threads serving connections; 0 means one per CPU core.
     pub workers: usize,
     /// Seconds a graceful shutdown waits for in-flight requests before closing anyway.
@@ -82,6 +85,7 @@ impl Default for ServerConfig {
             max_packet_size: 262_144,
             connect_timeout_secs: 10,
             max_connections: 200_000,
+            max_connections_per_ip: 1000,
             workers: 0,
             shutdown_grace_secs: 10,
             connect_rate_per_ip: 50,
@@ -202,6 +206,31 @@ mod tests {
         assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
         assert_eq!(shipped.server.max_packet_size, 262_144);
         assert_eq!(shipped.session.expiry_secs, 7200);
+        let (s, d) = (&shipped.server, &default.server);
+        assert_eq!(
+            (
+                s.max_connections_per_ip,
+                s.connect_rate_per_ip,
+                s.connect_burst_per_ip
+            ),
+            (
+                d.max_connections_per_ip,
+                d.connect_rate_per_ip,
+                d.connect_burst_per_ip
+            )
+        );
+        let (s, d) = (&shipped.auth, &default.auth);
+        assert_eq!(
+            (
+                s.max_failed_verifies_per_connection,
+                s.max_failed_verifies_per_ip_per_hour
+            ),
+            (
+                d.max_failed_verifies_per_connection,
+                d.max_failed_verifies_per_ip_per_hour
+            )
+        );
+        assert_eq!(shipped.storage.max_pages, default.storage.max_pages);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use tokio::{net::TcpListener, sync::oneshot};
 
 use crate::{
     config::Config,
-    guard::{ConnectRate, RefusalLog, VerifyGuard},
+    guard::{ConnectRate, PerIpConnections, RefusalLog, VerifyGuard},
     registry::{Close, DrainAll, Registry},
     router::Router,
     session::Session,
@@ -77,6 +77,8 @@ pub struct Shared {
     pub router: Router,
     /// Open client connections, for `server.max_connections`.
     pub connections: AtomicUsize,
+    /// Open client connections per address, for `server.max_connections_per_ip`.
+    pub per_ip: PerIpConnections,
 }
 
 /// A running server.
@@ -133,6 +135,7 @@ impl Server {
                 config.auth.max_failed_verifies_per_ip_per_hour,
             )),
             connections: AtomicUsize::new(0),
+            per_ip: PerIpConnections::new(config.server.max_connections_per_ip),
         });
         let n = match config.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -211,14 +214,20 @@ async fn accept_loop(
             refusals.refused(peer, "server.connect_rate_per_ip exceeded");
             continue;
         }
+        if !shared.per_ip.acquire(peer.ip()) {
+            refusals.refused(peer, "server.max_connections_per_ip reached");
+            continue;
+        }
         if shared.connections.fetch_add(1, Ordering::Relaxed) >= max {
             shared.connections.fetch_sub(1, Ordering::Relaxed);
+            shared.per_ip.release(peer.ip());
             refusals.refused(peer, "server.max_connections reached");
             continue;
         }
         let id = next_id.fetch_add(1, Ordering::Relaxed);
         let Ok(std_stream) = stream.into_std() else {
             shared.connections.fetch_sub(1, Ordering::Relaxed);
+            shared.per_ip.release(peer.ip());
             continue;
         };
         let shared = shared.clone();
@@ -228,6 +237,7 @@ async fn accept_loop(
                 Ok(stream) => Session::spawn(stream, peer, id, shared),
                 Err(e) => {
                     shared.connections.fetch_sub(1, Ordering::Relaxed);
+                    shared.per_ip.release(peer.ip());
                     log::warn!("{peer}: cannot register socket: {e}");
                 }
             }

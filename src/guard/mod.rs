@@ -1,6 +1,7 @@
 //! Limits on what one network address may do, in memory: how fast it may open
-//! connections ([`ConnectRate`], checked by the accept loop) and how many verifies it
-//! and each of its connections may fail ([`VerifyGuard`], checked by the router).
+//! connections ([`ConnectRate`]) and how many it may hold ([`PerIpConnections`]),
+//! both checked by the accept loop, and how many verifies it and each of its
+//! connections may fail ([`VerifyGuard`], checked by the router).
 //!
 //! Addresses are grouped by [`IpKey`]: an IPv4 address, or the /64 an IPv6 address
 //! belongs to (one subscriber usually holds a whole /64). Tables are pruned as they
@@ -8,9 +9,11 @@
 //! only for as long as the limit remembers it.
 
 mod connect_rate;
+mod per_ip;
 mod verify;
 
 pub use connect_rate::ConnectRate;
+pub use per_ip::PerIpConnections;
 pub use verify::{ConnGuard, VerifyGuard, VerifyRefusal};
 
 use std::{

@@ -255,6 +255,7 @@ impl Actor for Session {
     fn stopped(&mut self, _: &mut Context<Self>) {
         self.park_state();
         self.shared.connections.fetch_sub(1, Ordering::Relaxed);
+        self.shared.per_ip.release(self.peer.ip());
         log::trace!("{}: connection {} closed", self.peer, self.conn_id);
     }
 }

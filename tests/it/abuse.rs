@@ -1,6 +1,6 @@
 //! MQTT abuse at the socket level: floods of trickled oversize claims, random bytes,
-//! malformed CONNECTs, idle sockets, the connection cap, the per-address connection
-//! rate, and one session's inflight window and queue.
+//! malformed CONNECTs, idle sockets, the connection caps (total and per address), the
+//! per-address connection rate, and one session's inflight window and queue.
 
 use std::{
     io::{ErrorKind, Read, Write},
@@ -201,15 +201,14 @@ async fn idle_sockets_without_connect_delay_no_one_and_close_after_the_timeout()
     assert!(opened.elapsed() >= Duration::from_millis(2900));
 }
 
-#[test]
-fn max_connections_refuses_cleanly_and_frees_slots_on_close() {
-    let server = TestServer::with(|c| c.server.max_connections = 3);
+/// With a cap of 3 connections: a fourth is closed at once, before a byte is read
+/// (no CONNACK, no slot taken), and a slot frees when a connection closes.
+fn three_slots(server: &TestServer) {
     let mut held: Vec<Raw> = (0..3)
-        .map(|i| Raw::connect(&server, &format!("emqttd_reg_cap{i}"), 0))
+        .map(|i| Raw::connect(server, &format!("emqttd_reg_cap{i}"), 0))
         .collect();
     for _ in 0..10 {
-        // Closed at once, before a byte is read: no CONNACK, no slot taken.
-        let mut extra = Raw::open(&server);
+        let mut extra = Raw::open(server);
         let _ = extra
             .0
             .write_all(&connect_with_flags("emqttd_reg_extra", 0x02));
@@ -221,7 +220,7 @@ fn max_connections_refuses_cleanly_and_frees_slots_on_close() {
     drop(held.pop());
     let deadline = Instant::now() + DEADLINE;
     let back = loop {
-        let mut raw = Raw::open(&server);
+        let mut raw = Raw::open(server);
         raw.send(ConnectPacket::new("emqttd_reg_back"));
         let mut first = [0u8; 1];
         if matches!(raw.0.read(&mut first), Ok(1)) {
@@ -231,9 +230,19 @@ fn max_connections_refuses_cleanly_and_frees_slots_on_close() {
         assert!(Instant::now() < deadline, "the slot never came back");
     };
     // And the cap holds again.
-    let mut extra = Raw::open(&server);
+    let mut extra = Raw::open(server);
     extra.wait_closed();
     drop(back);
+}
+
+#[test]
+fn max_connections_refuses_cleanly_and_frees_slots_on_close() {
+    three_slots(&TestServer::with(|c| c.server.max_connections = 3));
+}
+
+#[test]
+fn max_connections_per_ip_refuses_cleanly_and_frees_slots_on_close() {
+    three_slots(&TestServer::with(|c| c.server.max_connections_per_ip = 3));
 }
 
 #[test]
