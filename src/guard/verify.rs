@@ -77,53 +77,55 @@ impl VerifyGuard {
         }
     }
 
-    /// Whether a verify from `conn` may be checked at all.
-    pub fn check(&self, conn: &ConnGuard) -> Result<(), VerifyRefusal> {
-        self.check_at(conn, Instant::now())
+    /// Admits a verify from `conn`, charging it as a failure until
+    /// [`VerifyGuard::refund`] says otherwise: charged up front, concurrent verifies
+    /// from one address's many connections cannot slip past the cap together.
+    pub fn charge(&self, conn: &ConnGuard) -> Result<(), VerifyRefusal> {
+        self.charge_at(conn, Instant::now())
     }
 
-    /// Counts a failed verify of `conn`.
-    pub fn failed(&self, conn: &ConnGuard) {
-        self.failed_at(conn, Instant::now());
-    }
-
-    fn check_at(&self, conn: &ConnGuard, now: Instant) -> Result<(), VerifyRefusal> {
-        if self.per_connection > 0 && conn.failures.load(Ordering::Relaxed) >= self.per_connection {
-            return Err(VerifyRefusal::Connection);
-        }
-        if self.per_ip > 0 {
-            let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-            let spent = windows.0.get(&IpKey::from(conn.ip)).is_some_and(|w| {
-                now.saturating_duration_since(w.start) < WINDOW && w.failures >= self.per_ip
-            });
-            if spent {
-                return Err(VerifyRefusal::Address);
-            }
-        }
-        Ok(())
-    }
-
-    fn failed_at(&self, conn: &ConnGuard, now: Instant) {
-        conn.failures.fetch_add(1, Ordering::Relaxed);
+    /// The verify `charge` admitted did not fail as a guess: it does not count.
+    pub fn refund(&self, conn: &ConnGuard) {
+        let _ = conn
+            .failures
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
         if self.per_ip == 0 {
             return;
         }
         let mut guard = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        let (windows, next_prune) = &mut *guard;
-        prune(windows, next_prune, |w| {
-            now.saturating_duration_since(w.start) >= WINDOW
-        });
-        let w = windows.entry(IpKey::from(conn.ip)).or_insert(Window {
-            start: now,
-            failures: 0,
-        });
-        if now.saturating_duration_since(w.start) >= WINDOW {
-            *w = Window {
+        if let Some(w) = guard.0.get_mut(&IpKey::from(conn.ip)) {
+            w.failures = w.failures.saturating_sub(1);
+        }
+    }
+
+    fn charge_at(&self, conn: &ConnGuard, now: Instant) -> Result<(), VerifyRefusal> {
+        if self.per_connection > 0 && conn.failures.load(Ordering::Relaxed) >= self.per_connection {
+            return Err(VerifyRefusal::Connection);
+        }
+        if self.per_ip > 0 {
+            let mut guard = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+            let (windows, next_prune) = &mut *guard;
+            prune(windows, next_prune, |w| {
+                now.saturating_duration_since(w.start) >= WINDOW
+            });
+            let w = windows.entry(IpKey::from(conn.ip)).or_insert(Window {
                 start: now,
                 failures: 0,
-            };
+            });
+            if now.saturating_duration_since(w.start) >= WINDOW {
+                *w = Window {
+                    start: now,
+                    failures: 0,
+                };
+            }
+            if w.failures >= self.per_ip {
+                return Err(VerifyRefusal::Address);
+            }
+            w.failures += 1;
         }
-        w.failures = w.failures.saturating_add(1);
+        // One connection's requests are handled one at a time: no race here.
+        conn.failures.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -140,19 +142,28 @@ mod tests {
         let g = VerifyGuard::new(2, 3);
         let t0 = Instant::now();
         let (a, b, other) = (conn(1), conn(1), conn(2));
-        g.failed_at(&a, t0);
-        assert_eq!(g.check_at(&a, t0), Ok(()));
-        g.failed_at(&a, t0);
-        assert_eq!(g.check_at(&a, t0), Err(VerifyRefusal::Connection));
+        assert_eq!(g.charge_at(&a, t0), Ok(()));
+        assert_eq!(g.charge_at(&a, t0), Ok(()));
+        assert_eq!(g.charge_at(&a, t0), Err(VerifyRefusal::Connection));
         // A new connection from the same address has its own count, not the address's.
-        assert_eq!(g.check_at(&b, t0), Ok(()));
-        g.failed_at(&b, t0);
-        assert_eq!(g.check_at(&b, t0), Err(VerifyRefusal::Address));
-        assert_eq!(g.check_at(&other, t0), Ok(()), "another address is free");
+        assert_eq!(g.charge_at(&b, t0), Ok(()));
+        assert_eq!(g.charge_at(&b, t0), Err(VerifyRefusal::Address));
+        assert_eq!(g.charge_at(&other, t0), Ok(()), "another address is free");
         let later = t0 + WINDOW;
-        assert_eq!(g.check_at(&b, later), Ok(()), "an hour later");
-        g.failed_at(&b, later);
-        assert_eq!(g.check_at(&b, later), Err(VerifyRefusal::Connection));
+        assert_eq!(g.charge_at(&b, later), Ok(()), "an hour later");
+        assert_eq!(g.charge_at(&b, later), Err(VerifyRefusal::Connection));
+    }
+
+    #[test]
+    fn refunded_verifies_do_not_count() {
+        let g = VerifyGuard::new(1, 1);
+        let c = conn(1);
+        for _ in 0..10 {
+            assert_eq!(g.charge(&c), Ok(()));
+            g.refund(&c);
+        }
+        assert_eq!(g.charge(&c), Ok(()));
+        assert_eq!(g.charge(&conn(1)), Err(VerifyRefusal::Address));
     }
 
     #[test]
@@ -160,9 +171,8 @@ mod tests {
         let g = VerifyGuard::new(0, 0);
         let c = conn(1);
         for _ in 0..1000 {
-            g.failed(&c);
+            assert_eq!(g.charge(&c), Ok(()));
         }
-        assert_eq!(g.check(&c), Ok(()));
         assert!(g.windows.lock().unwrap().0.is_empty());
     }
 }

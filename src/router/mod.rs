@@ -147,7 +147,7 @@ impl Router {
                 let kind = req.kind;
                 let verify = kind == AuthType::Verify;
                 if verify {
-                    if let Err(refusal) = self.verify.check(&caller.conn) {
+                    if let Err(refusal) = self.verify.charge(&caller.conn) {
                         return refuse_verify(caller, refusal, req.token);
                     }
                 }
@@ -163,12 +163,17 @@ impl Router {
                 Box::pin(async move {
                     match handle.await {
                         Ok(answer) => {
-                            if verify && answer.result.as_ref().is_err_and(auth::is_guess) {
-                                guard.failed(&conn);
+                            if verify && !answer.result.as_ref().is_err_and(auth::is_guess) {
+                                guard.refund(&conn);
                             }
                             auth::routed(kind, answer)
                         }
-                        Err(_) => Routed::one(&auth::unavailable()),
+                        Err(_) => {
+                            if verify {
+                                guard.refund(&conn);
+                            }
+                            Routed::one(&auth::unavailable())
+                        }
                     }
                 })
             }
