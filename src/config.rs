@@ -106,6 +106,9 @@ pub struct SessionConfig {
     pub max_queued: usize,
     /// Requests from one client waiting to be processed; a client beyond it is disconnected.
     pub max_pending_requests: usize,
+    /// Bytes written for one client that its socket has not taken yet; a client that
+    /// stops reading is disconnected beyond it.
+    pub max_write_buffer_bytes: u64,
 }
 
 impl Default for SessionConfig {
@@ -115,6 +118,7 @@ impl Default for SessionConfig {
             max_inflight: 32,
             max_queued: 1000,
             max_pending_requests: 64,
+            max_write_buffer_bytes: 1_048_576,
         }
     }
 }
@@ -183,6 +187,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "session.max_inflight",
                 message: "must be between 1 and 65000".into(),
+            });
+        }
+        if self.session.max_write_buffer_bytes < u64::from(self.server.max_packet_size) {
+            return Err(ConfigError::Invalid {
+                key: "session.max_write_buffer_bytes",
+                message: "must be at least server.max_packet_size".into(),
             });
         }
         if self.session.max_pending_requests == 0 {

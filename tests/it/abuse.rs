@@ -351,3 +351,40 @@ fn a_session_holds_at_most_its_inflight_window_and_queue() {
     raw.send(publish(QoSWithPacketIdentifier::Level0, "last"));
     assert_eq!(tag_of(&next_publish(&mut raw)), "last");
 }
+
+#[tokio::test]
+async fn a_client_that_does_not_read_its_replies_is_closed_and_memory_stays_bounded() {
+    let server = TestServer::with(|c| {
+        c.session.max_write_buffer_bytes = 262_144;
+        c.session.max_pending_requests = 2_000;
+    });
+    let id = "emqttd_reg_deaf";
+    let mut raw = Raw::connect(&server, id, 0);
+    // A compressed request of about 100 bytes whose 60 KB token the invalid_data
+    // reply echoes: 1,500 of them ask for 90 MB of replies.
+    let inner = encode(&tuple(vec![atom("Auth"), bin(&"x".repeat(60_000))]));
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&inner[1..]).unwrap();
+    let mut payload = vec![131, 80];
+    payload.extend_from_slice(&(inner.len() as u32 - 1).to_be_bytes());
+    payload.extend_from_slice(&z.finish().unwrap());
+    assert!(payload.len() < 200);
+    let topic = TopicName::new(events_topic(id)).unwrap();
+    let request = PublishPacket::new(topic, QoSWithPacketIdentifier::Level0, payload);
+    let mut one = Vec::new();
+    mqtt::Encodable::encode(&VariablePacket::from(request), &mut one).unwrap();
+    let before = rss_kib();
+    raw.0.write_all(&one.repeat(1_500)).unwrap();
+    // Never reads. Pings until the server has closed the connection (a write fails).
+    let deadline = Instant::now() + DEADLINE;
+    while raw.0.write_all(&[0xC0, 0x00]).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still open: replies pile up unread"
+        );
+    }
+    let grown = rss_kib().saturating_sub(before);
+    assert!(grown < 64 * 1024, "RSS grew by {grown} KiB");
+    let (token, id) = register(&server, "emqttd_reg_afterdeaf", "380501119904").await;
+    server.login(&id, &token).await;
+}
