@@ -14,3 +14,4 @@ mod mqtt_rules;
 mod process;
 mod raw;
 mod secrets;
+mod session_limits;
