@@ -163,6 +163,10 @@ pub fn options(addr: SocketAddr, client_id: &str) -> MqttOptions {
 pub async fn connect(opts: MqttOptions) -> Result<Client, ConnectionError> {
     let id = opts.client_id();
     let (client, mut events) = AsyncClient::new(opts, 64);
+    // Without it, Nagle and delayed ACKs make each request/reply round trip ~40 ms.
+    let mut net = events.network_options();
+    net.set_tcp_nodelay(true);
+    events.set_network_options(net);
     let session_present = loop {
         match tokio::time::timeout(DEADLINE, events.poll()).await {
             Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => break ack.session_present,
