@@ -67,10 +67,19 @@ pub struct ServerConfig {
     pub connect_timeout_secs: u64,
     /// Most client connections held at once; beyond it new sockets are closed at once.
     pub max_connections: usize,
+    /// Most connections one address (IPv4, or IPv6 /64) may hold at once; beyond it
+    /// its new sockets are closed at once. 0 turns the cap off.
+    pub max_connections_per_ip: u32,
     /// Worker threads serving connections; 0 means one per CPU core.
     pub workers: usize,
     /// Seconds a graceful shutdown waits for in-flight requests before closing anyway.
     pub shutdown_grace_secs: u64,
+    /// New connections one address (IPv4, or IPv6 /64) may open per second, on
+    /// average; beyond it new sockets are closed at once. 0 turns the limit off.
+    pub connect_rate_per_ip: u32,
+    /// New connections one address may open at once before `connect_rate_per_ip`
+    /// applies.
+    pub connect_burst_per_ip: u32,
 }
 
 impl Default for ServerConfig {
@@ -80,8 +89,11 @@ impl Default for ServerConfig {
             max_packet_size: 262_144,
             connect_timeout_secs: 10,
             max_connections: 200_000,
+            max_connections_per_ip: 1000,
             workers: 0,
             shutdown_grace_secs: 10,
+            connect_rate_per_ip: 50,
+            connect_burst_per_ip: 200,
         }
     }
 }
@@ -98,6 +110,9 @@ pub struct SessionConfig {
     pub max_queued: usize,
     /// Requests from one client waiting to be processed; a client beyond it is disconnected.
     pub max_pending_requests: usize,
+    /// Bytes written for one client that its socket has not taken yet; a client that
+    /// stops reading is disconnected beyond it.
+    pub max_write_buffer_bytes: u64,
 }
 
 impl Default for SessionConfig {
@@ -107,6 +122,7 @@ impl Default for SessionConfig {
             max_inflight: 32,
             max_queued: 1000,
             max_pending_requests: 64,
+            max_write_buffer_bytes: 1_048_576,
         }
     }
 }
@@ -189,6 +205,12 @@ impl Config {
                 message: "must be at least 1 (every profile has its first account)".into(),
             });
         }
+        if self.session.max_write_buffer_bytes < u64::from(self.server.max_packet_size) {
+            return Err(ConfigError::Invalid {
+                key: "session.max_write_buffer_bytes",
+                message: "must be at least server.max_packet_size".into(),
+            });
+        }
         if self.session.max_pending_requests == 0 {
             return Err(ConfigError::Invalid {
                 key: "session.max_pending_requests",
@@ -210,6 +232,31 @@ mod tests {
         assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
         assert_eq!(shipped.server.max_packet_size, 262_144);
         assert_eq!(shipped.session.expiry_secs, 7200);
+        let (s, d) = (&shipped.server, &default.server);
+        assert_eq!(
+            (
+                s.max_connections_per_ip,
+                s.connect_rate_per_ip,
+                s.connect_burst_per_ip
+            ),
+            (
+                d.max_connections_per_ip,
+                d.connect_rate_per_ip,
+                d.connect_burst_per_ip
+            )
+        );
+        let (s, d) = (&shipped.auth, &default.auth);
+        assert_eq!(
+            (
+                s.max_failed_verifies_per_connection,
+                s.max_failed_verifies_per_ip_per_hour
+            ),
+            (
+                d.max_failed_verifies_per_connection,
+                d.max_failed_verifies_per_ip_per_hour
+            )
+        );
+        assert_eq!(shipped.storage.max_pages, default.storage.max_pages);
         assert_eq!(shipped.profile.max_data_bytes, 65_536);
         assert_eq!(
             shipped.profile.max_text_bytes,

@@ -25,6 +25,7 @@ use tokio::{net::TcpListener, sync::oneshot};
 
 use crate::{
     config::Config,
+    guard::{ConnectRate, PerIpConnections, RefusalLog, VerifyGuard},
     registry::{AnyOnline, Close, Deliver, DrainAll, Registry},
     router::{profile::change_payload, Router},
     session::{Outgoing, Session},
@@ -95,6 +96,8 @@ pub struct Shared {
     pub router: Router,
     /// Open client connections, for `server.max_connections`.
     pub connections: AtomicUsize,
+    /// Open client connections per address, for `server.max_connections_per_ip`.
+    pub per_ip: PerIpConnections,
 }
 
 /// A running server.
@@ -155,8 +158,14 @@ impl Server {
         let shared = Arc::new(Shared {
             config: config.clone(),
             registry,
-            router: Router::new(auth, profile, config.limits.clone()),
+            router: Router::new(auth, profile, config.limits.clone()).with_verify_guard(
+                VerifyGuard::new(
+                    config.auth.max_failed_verifies_per_connection,
+                    config.auth.max_failed_verifies_per_ip_per_hour,
+                ),
+            ),
             connections: AtomicUsize::new(0),
+            per_ip: PerIpConnections::new(config.server.max_connections_per_ip),
         });
         let n = match config.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -214,6 +223,9 @@ async fn accept_loop(
 ) {
     let next_id = AtomicU64::new(1);
     let max = shared.config.server.max_connections;
+    let cfg = &shared.config.server;
+    let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip);
+    let mut refusals = RefusalLog::default();
     loop {
         let (stream, peer) = tokio::select! {
             _ = &mut stop => break,
@@ -227,14 +239,25 @@ async fn accept_loop(
                 }
             },
         };
+        // Refused sockets are dropped, which closes them, before any byte is read.
+        if !rate.admit(peer.ip()) {
+            refusals.refused(peer, "server.connect_rate_per_ip exceeded");
+            continue;
+        }
+        if !shared.per_ip.acquire(peer.ip()) {
+            refusals.refused(peer, "server.max_connections_per_ip reached");
+            continue;
+        }
         if shared.connections.fetch_add(1, Ordering::Relaxed) >= max {
             shared.connections.fetch_sub(1, Ordering::Relaxed);
-            log::warn!("{peer}: refused, server.max_connections ({max}) reached");
+            shared.per_ip.release(peer.ip());
+            refusals.refused(peer, "server.max_connections reached");
             continue;
         }
         let id = next_id.fetch_add(1, Ordering::Relaxed);
         let Ok(std_stream) = stream.into_std() else {
             shared.connections.fetch_sub(1, Ordering::Relaxed);
+            shared.per_ip.release(peer.ip());
             continue;
         };
         let shared = shared.clone();
@@ -244,6 +267,7 @@ async fn accept_loop(
                 Ok(stream) => Session::spawn(stream, peer, id, shared),
                 Err(e) => {
                     shared.connections.fetch_sub(1, Ordering::Relaxed);
+                    shared.per_ip.release(peer.ip());
                     log::warn!("{peer}: cannot register socket: {e}");
                 }
             }

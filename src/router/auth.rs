@@ -25,6 +25,19 @@ pub fn error_atom(e: AuthError) -> &'static str {
     }
 }
 
+/// Whether a failed verify looks like a guess (a wrong code or JWT, or a token or
+/// session that is not the caller's): what the failed-verify caps count.
+pub fn is_guess(e: &AuthError) -> bool {
+    matches!(
+        e,
+        AuthError::InvalidSmsCode
+            | AuthError::InvalidJwtCode
+            | AuthError::AttemptsExpired
+            | AuthError::SessionNotFound
+            | AuthError::MismatchUserData
+    )
+}
+
 /// `{io,{error,unavailable},<<>>}`: the domain could not be reached.
 pub fn unavailable() -> Reply {
     Reply::Io {

@@ -10,12 +10,13 @@ use std::{fmt, future::Future, pin::Pin, sync::Arc};
 use actix::Addr;
 use bytes::Bytes;
 use roster_actors::{
-    auth::{AuthActor, AuthCaller, CheckToken, ConnectRefusal, Disconnected, Handle},
+    auth::{AuthActor, AuthCaller, AuthType, CheckToken, ConnectRefusal, Disconnected, Handle},
     profile::{self as domain, ProfileActor, ProfileCaller},
 };
 
 use crate::{
     client_id::{ClientId, ClientKind},
+    guard::{ConnGuard, VerifyGuard, VerifyRefusal},
     term::{self, IoResult, Limits, Reply, Request, Tail},
 };
 
@@ -29,6 +30,8 @@ pub struct Caller {
     pub client_id: ClientId,
     /// The session token it logged in with (logged-in ids only).
     pub token: Option<Arc<str>>,
+    /// Its connection's address and failed verifies, for the [`VerifyGuard`].
+    pub conn: ConnGuard,
 }
 
 impl fmt::Debug for Caller {
@@ -79,16 +82,26 @@ pub struct Router {
     profile: Addr<ProfileActor>,
     /// Bounds on untrusted ETF.
     limits: Arc<Limits>,
+    /// Caps on failed verifies per connection and per address.
+    verify: Arc<VerifyGuard>,
 }
 
 impl Router {
-    /// A router over the domain actors.
+    /// A router over the domain actors (failed verifies uncapped until
+    /// [`Router::with_verify_guard`]).
     pub fn new(auth: Addr<AuthActor>, profile: Addr<ProfileActor>, limits: Limits) -> Self {
         Self {
             auth,
             profile,
             limits: Arc::new(limits),
+            verify: Arc::new(VerifyGuard::new(0, 0)),
         }
+    }
+
+    /// The same router, capping failed verifies with `guard`.
+    pub fn with_verify_guard(mut self, guard: VerifyGuard) -> Self {
+        self.verify = Arc::new(guard);
+        self
     }
 
     /// Checks a logged-in ClientId's password against its stored session token.
@@ -137,6 +150,13 @@ impl Router {
         match request {
             Request::Auth(req) => {
                 let kind = req.kind;
+                let verify = kind == AuthType::Verify;
+                if verify {
+                    if let Err(refusal) = self.verify.charge(&caller.conn) {
+                        return refuse_verify(caller, refusal, req.token);
+                    }
+                }
+                let (guard, conn) = (self.verify.clone(), caller.conn.clone());
                 let handle = self.auth.send(Handle {
                     caller: AuthCaller {
                         client_id: caller.client_id.as_str().to_owned(),
@@ -147,8 +167,18 @@ impl Router {
                 });
                 Box::pin(async move {
                     match handle.await {
-                        Ok(answer) => auth::routed(kind, answer),
-                        Err(_) => Routed::one(&auth::unavailable()),
+                        Ok(answer) => {
+                            if verify && !answer.result.as_ref().is_err_and(auth::is_guess) {
+                                guard.refund(&conn);
+                            }
+                            auth::routed(kind, answer)
+                        }
+                        Err(_) => {
+                            if verify {
+                                guard.refund(&conn);
+                            }
+                            Routed::one(&auth::unavailable())
+                        }
                     }
                 })
             }
@@ -170,4 +200,30 @@ impl Router {
             }
         }
     }
+}
+
+/// `{error,too_many_requests}` for a verify the [`VerifyGuard`] refuses; a connection
+/// that has failed its share is closed after the reply.
+fn refuse_verify(
+    caller: &Caller,
+    refusal: VerifyRefusal,
+    token: Option<String>,
+) -> LocalFut<Routed> {
+    match refusal {
+        VerifyRefusal::Connection => log::info!(
+            "{:?}: too many failed verifies on this connection; closing",
+            caller.client_id
+        ),
+        VerifyRefusal::Address => log::debug!(
+            "{:?}: too many failed verifies from this address",
+            caller.client_id
+        ),
+    }
+    let reply = Reply::Io {
+        result: IoResult::Error("too_many_requests"),
+        tail: Tail::Auth(token.unwrap_or_default()),
+    };
+    let mut routed = Routed::one(&reply);
+    routed.close = refusal == VerifyRefusal::Connection;
+    Box::pin(async move { routed })
 }

@@ -13,6 +13,7 @@ use mqtt::{
 use super::{Live, Phase, Session, SessionState};
 use crate::{
     client_id::{ClientId, ClientKind},
+    guard::ConnGuard,
     registry::Attach,
     router::{Caller, Refusal},
 };
@@ -40,6 +41,11 @@ impl Session {
         }
         if connect.reserved_flag() {
             log::debug!("{}: [MQTT-3.1.2-3] reserved flag set", self.peer);
+            ctx.stop();
+            return;
+        }
+        if let Some(rule) = will_flag_violation(&connect) {
+            log::debug!("{}: {rule}", self.peer);
             ctx.stop();
             return;
         }
@@ -116,7 +122,11 @@ impl Session {
             let idle_limit =
                 (keep_alive > 0).then(|| Duration::from_millis(u64::from(keep_alive) * 1500));
             act.phase = Phase::Live(Box::new(Live {
-                caller: Caller { client_id, token },
+                caller: Caller {
+                    client_id,
+                    token,
+                    conn: ConnGuard::new(act.peer.ip()),
+                },
                 persistent,
                 topic,
                 state: Some(state),
@@ -137,4 +147,17 @@ impl Session {
             }
         }));
     }
+}
+
+/// The will flags' rules `mqtt-protocol` leaves to us: a malformed CONNECT is closed
+/// without a CONNACK. (A password without a user name, which 3.1.1 also forbids, is
+/// tolerated: the user name is ignored anyway and older clients send it so.)
+fn will_flag_violation(connect: &ConnectPacket) -> Option<&'static str> {
+    if connect.will_qos() > 2 {
+        return Some("[MQTT-3.1.2-14] will QoS 3");
+    }
+    if connect.will().is_none() && (connect.will_qos() != 0 || connect.will_retain()) {
+        return Some("[MQTT-3.1.2-13] [MQTT-3.1.2-15] will QoS or retain without a will");
+    }
+    None
 }

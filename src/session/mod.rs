@@ -1,6 +1,7 @@
 //! One actor per MQTT connection: the MQTT state machine, keep-alive, QoS in both
 //! directions, and the queue of requests it hands to the router one at a time.
 
+mod backlog;
 mod connect;
 mod messages;
 mod outbox;
@@ -9,6 +10,7 @@ mod packets;
 use std::{
     collections::VecDeque,
     net::SocketAddr,
+    rc::Rc,
     sync::{atomic::Ordering, Arc},
     time::{Duration, Instant},
 };
@@ -22,6 +24,7 @@ use mqtt::{
 use tokio::{net::tcp::OwnedWriteHalf, net::TcpStream, sync::oneshot};
 use tokio_util::codec::FramedRead;
 
+use backlog::{Backlog, BoundedEncoder, Counted};
 pub use messages::{Drain, Kick, KickReason, Push, SessionState};
 pub use outbox::{Outgoing, Send};
 
@@ -36,8 +39,8 @@ use crate::{
 /// `max_packet_size`.
 const READ_BUFFER: usize = 512;
 
-/// The write side, framed by the MQTT codec.
-type Writer = FramedWrite<VariablePacket, OwnedWriteHalf, MqttCodec>;
+/// The write side, framed by the MQTT codec within the write backlog.
+type Writer = FramedWrite<VariablePacket, Counted<OwnedWriteHalf>, BoundedEncoder>;
 
 /// Where a connection is in its life.
 enum Phase {
@@ -73,6 +76,8 @@ pub struct Session {
     shared: Arc<Shared>,
     /// Framed write half.
     writer: Writer,
+    /// Bytes written for the client that its socket has not taken yet.
+    backlog: Rc<Backlog>,
     /// Where the connection is in its life.
     phase: Phase,
     /// When the last packet arrived, for keep-alive.
@@ -100,12 +105,18 @@ impl Session {
                 MqttCodec::new(max),
                 READ_BUFFER,
             ));
-            let writer = FramedWrite::new(write, MqttCodec::new(u32::MAX), ctx);
+            let backlog = Backlog::new(shared.config.session.max_write_buffer_bytes);
+            let writer = FramedWrite::new(
+                Counted::new(write, backlog.clone()),
+                BoundedEncoder::new(backlog.clone()),
+                ctx,
+            );
             Session {
                 conn_id,
                 peer,
                 shared,
                 writer,
+                backlog,
                 phase: Phase::Connecting,
                 last_seen: Instant::now(),
                 requests: VecDeque::new(),
@@ -204,6 +215,9 @@ impl Session {
             for reply in routed.replies {
                 act.deliver(reply, qos);
             }
+            if act.stop_if_not_reading(ctx) {
+                return;
+            }
             if routed.close {
                 // Logged out or removed: the token is dead, so is the connection, and
                 // there is no session to keep for a return.
@@ -229,6 +243,22 @@ impl Session {
         if self.closing_after_ack && acked {
             self.close(ctx);
         }
+    }
+
+    /// Stops a client whose replies the write backlog refused: it does not read
+    /// what it is sent. True when it was stopped.
+    fn stop_if_not_reading(&mut self, ctx: &mut Context<Self>) -> bool {
+        if !self.backlog.overflowed() {
+            return false;
+        }
+        log::info!(
+            "{}: not reading its replies ({} bytes waiting); closing",
+            self.peer,
+            self.backlog.pending()
+        );
+        self.park_state();
+        ctx.stop();
+        true
     }
 
     fn check_idle(&mut self, ctx: &mut Context<Self>) {
@@ -259,6 +289,7 @@ impl Actor for Session {
     fn stopped(&mut self, _: &mut Context<Self>) {
         self.park_state();
         self.shared.connections.fetch_sub(1, Ordering::Relaxed);
+        self.shared.per_ip.release(self.peer.ip());
         log::trace!("{}: connection {} closed", self.peer, self.conn_id);
     }
 }
@@ -273,6 +304,7 @@ impl StreamHandler<Result<VariablePacket, CodecError>> for Session {
                     Phase::Live(_) if self.draining.is_none() => self.on_packet(packet, ctx),
                     _ => {}
                 }
+                self.stop_if_not_reading(ctx);
             }
             Err(e) => {
                 log::debug!("{}: closing: {e}", self.peer);
@@ -298,8 +330,9 @@ impl actix::io::WriteHandler<CodecError> for Session {
 impl Handler<Push> for Session {
     type Result = ();
 
-    fn handle(&mut self, m: Push, _: &mut Context<Self>) {
+    fn handle(&mut self, m: Push, ctx: &mut Context<Self>) {
         self.deliver(m.0.payload, m.0.qos);
+        self.stop_if_not_reading(ctx);
     }
 }
 

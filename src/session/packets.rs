@@ -108,8 +108,12 @@ impl Session {
                     self.close(ctx);
                     return;
                 }
-                self.requests
-                    .push_back((Bytes::from(p.payload().to_vec()), qos));
+                // A payload over limits.max_payload_bytes is refused without being
+                // read, so one byte over the limit is all it needs to keep: waiting
+                // requests hold at most max_pending_requests × max_payload_bytes.
+                let max = self.shared.config.limits.max_payload_bytes;
+                let kept = &p.payload()[..p.payload().len().min(max.saturating_add(1))];
+                self.requests.push_back((Bytes::copy_from_slice(kept), qos));
                 self.next_request(ctx);
             }
             PublishTarget::Elsewhere => {

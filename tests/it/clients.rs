@@ -8,7 +8,7 @@ use crate::common::{events_topic, invalid_data_term, term, unknown_request, Test
 /// Whether a required tool is there: `probe` runs and succeeds (or, for tools whose
 /// `--help` exits non-zero, merely starts). Missing: a skip note, or a failure when
 /// ROSTER_REQUIRE_TOOLS=1.
-fn have(tool: &str, probe: &[&str], must_succeed: bool) -> bool {
+pub fn have(tool: &str, probe: &[&str], must_succeed: bool) -> bool {
     let ok = match Command::new(tool).args(probe).output() {
         Ok(out) => out.status.success() || !must_succeed,
         Err(_) => false,

@@ -78,29 +78,12 @@ impl TestServer {
 
     /// Options for a client of this server.
     pub fn options(&self, client_id: &str) -> MqttOptions {
-        let mut o = MqttOptions::new(client_id, self.addr.ip().to_string(), self.addr.port());
-        o.set_keep_alive(Duration::from_secs(30));
-        o
+        options(self.addr, client_id)
     }
 
     /// Connects and waits for CONNACK; Err is the refusal code or connection error.
     pub async fn connect(&self, opts: MqttOptions) -> Result<Client, ConnectionError> {
-        let id = opts.client_id();
-        let (client, mut events) = AsyncClient::new(opts, 64);
-        let session_present = loop {
-            match tokio::time::timeout(DEADLINE, events.poll()).await {
-                Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => break ack.session_present,
-                Ok(Ok(_)) => continue,
-                Ok(Err(e)) => return Err(e),
-                Err(_) => panic!("no CONNACK within {DEADLINE:?}"),
-            }
-        };
-        Ok(Client {
-            id,
-            client,
-            events,
-            session_present,
-        })
+        connect(opts).await
     }
 
     /// Connects a logged-in client with its token; clean_session=false.
@@ -166,6 +149,37 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop_now();
     }
+}
+
+/// Options for a client of the server at `addr`.
+pub fn options(addr: SocketAddr, client_id: &str) -> MqttOptions {
+    let mut o = MqttOptions::new(client_id, addr.ip().to_string(), addr.port());
+    o.set_keep_alive(Duration::from_secs(30));
+    o
+}
+
+/// Connects and waits for CONNACK; Err is the refusal code or connection error.
+pub async fn connect(opts: MqttOptions) -> Result<Client, ConnectionError> {
+    let id = opts.client_id();
+    let (client, mut events) = AsyncClient::new(opts, 64);
+    // Without it, Nagle and delayed ACKs make each request/reply round trip ~40 ms.
+    let mut net = events.network_options();
+    net.set_tcp_nodelay(true);
+    events.set_network_options(net);
+    let session_present = loop {
+        match tokio::time::timeout(DEADLINE, events.poll()).await {
+            Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => break ack.session_present,
+            Ok(Ok(_)) => continue,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => panic!("no CONNACK within {DEADLINE:?}"),
+        }
+    };
+    Ok(Client {
+        id,
+        client,
+        events,
+        session_present,
+    })
 }
 
 /// A connected rumqttc client and its event loop.
@@ -264,4 +278,14 @@ pub fn unknown_request() -> Vec<u8> {
 /// The events topic a client publishes requests to.
 pub fn events_topic(client_id: &str) -> String {
     format!("events/1//api/anon/{client_id}/")
+}
+
+/// This process's resident set size in KiB (the in-process servers run in it).
+pub fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }

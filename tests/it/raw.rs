@@ -3,7 +3,7 @@
 
 use std::{
     io::{Read, Write},
-    net::TcpStream,
+    net::{SocketAddr, TcpStream},
     time::{Duration, Instant},
 };
 
@@ -13,30 +13,37 @@ use mqtt::{
     Decodable, Encodable, TopicName,
 };
 
-use crate::common::{events_topic, invalid_data_term, term, unknown_request, TestServer, DEADLINE};
+use crate::common::{
+    events_topic, invalid_data_term, rss_kib, term, unknown_request, TestServer, DEADLINE,
+};
 
 /// A blocking raw MQTT connection.
-pub(crate) struct Raw(pub(crate) TcpStream);
+pub struct Raw(pub TcpStream);
 
 impl Raw {
-    pub(crate) fn open(server: &TestServer) -> Raw {
-        let s = TcpStream::connect(server.addr).expect("connect");
+    pub fn open(server: &TestServer) -> Raw {
+        Self::open_to(server.addr)
+    }
+
+    /// A raw connection to the server at `addr`.
+    pub fn open_to(addr: SocketAddr) -> Raw {
+        let s = TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(DEADLINE)).unwrap();
         Raw(s)
     }
 
-    pub(crate) fn send(&mut self, p: impl Into<VariablePacket>) {
+    pub fn send(&mut self, p: impl Into<VariablePacket>) {
         let mut buf = Vec::new();
         p.into().encode(&mut buf).unwrap();
         self.0.write_all(&buf).unwrap();
     }
 
-    pub(crate) fn recv(&mut self) -> VariablePacket {
+    pub fn recv(&mut self) -> VariablePacket {
         VariablePacket::decode(&mut self.0).expect("a packet")
     }
 
     /// Waits for the server to close the socket (EOF or reset).
-    pub(crate) fn wait_closed(&mut self) {
+    pub fn wait_closed(&mut self) {
         let mut buf = [0u8; 256];
         loop {
             match self.0.read(&mut buf) {
@@ -53,8 +60,13 @@ impl Raw {
         }
     }
 
-    pub(crate) fn connect(server: &TestServer, id: &str, keep_alive: u16) -> Raw {
-        let mut raw = Raw::open(server);
+    pub fn connect(server: &TestServer, id: &str, keep_alive: u16) -> Raw {
+        Self::connect_to(server.addr, id, keep_alive)
+    }
+
+    /// Connects to the server at `addr` as `id`; CONNACK 0 is required.
+    pub fn connect_to(addr: SocketAddr, id: &str, keep_alive: u16) -> Raw {
+        let mut raw = Raw::open_to(addr);
         let mut c = ConnectPacket::new(id);
         c.set_keep_alive(keep_alive);
         raw.send(c);
@@ -71,7 +83,7 @@ impl Raw {
     }
 }
 
-fn connack_code(raw: &mut Raw) -> ConnectReturnCode {
+pub fn connack_code(raw: &mut Raw) -> ConnectReturnCode {
     match raw.recv() {
         VariablePacket::ConnackPacket(a) => a.connect_return_code(),
         other => panic!("expected CONNACK, got {other:?}"),
@@ -297,14 +309,4 @@ fn a_flood_of_oversize_claims_is_closed_and_memory_stays_bounded() {
     let grown = rss_kib().saturating_sub(before);
     // 100 × 256 MB were claimed; a few MB of growth at most is allowed.
     assert!(grown < 64 * 1024, "RSS grew by {grown} KiB");
-}
-
-/// This process's resident set size (the server runs in it).
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }

@@ -18,6 +18,14 @@ pub struct AuthConfig {
     pub resend_cooldown_secs: u64,
     /// Codes sent to one phone per rolling hour (reg, resend and voice together).
     pub max_sends_per_phone_per_hour: u32,
+    /// Failed verifies one connection may make, across tokens; the next verify is
+    /// refused with `too_many_requests` and the connection closed. 0: no cap.
+    /// (Enforced at the edge, which knows connections.)
+    pub max_failed_verifies_per_connection: u32,
+    /// Failed verifies one address (IPv4, or IPv6 /64) may make per hour, across
+    /// tokens and connections; beyond it verifies get `too_many_requests`. 0: no cap.
+    /// (Enforced at the edge, which knows addresses.)
+    pub max_failed_verifies_per_ip_per_hour: u32,
     /// Phones that get a fixed code and no SMS.
     pub test_numbers: TestNumbers,
 }
@@ -30,6 +38,8 @@ impl Default for AuthConfig {
             max_attempts: 5,
             resend_cooldown_secs: 30,
             max_sends_per_phone_per_hour: 5,
+            max_failed_verifies_per_connection: 10,
+            max_failed_verifies_per_ip_per_hour: 100,
             test_numbers: TestNumbers::default(),
         }
     }

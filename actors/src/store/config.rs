@@ -36,6 +36,11 @@ pub struct StoreConfig {
     /// with `Busy`: back-pressure instead of unbounded memory when the disk is
     /// slower than the clients.
     pub queue_capacity: usize,
+    /// The most pages (SQLite's page size, 4096 bytes by default) the database may
+    /// grow to; 0 means no cap but the disk's. An operator's size cap: beyond it a
+    /// write fails as on a full disk (the client gets `{error,unavailable}`) while
+    /// reads go on.
+    pub max_pages: u64,
 }
 
 impl Default for StoreConfig {
@@ -47,6 +52,7 @@ impl Default for StoreConfig {
             read_pool_size: 4,
             max_batch: 512,
             queue_capacity: 4096,
+            max_pages: 0,
         }
     }
 }
@@ -74,6 +80,9 @@ impl StoreConfig {
         }
         if self.queue_capacity == 0 {
             return bad("storage.queue_capacity", "must be at least 1");
+        }
+        if self.max_pages > u64::from(u32::MAX) {
+            return bad("storage.max_pages", "must be at most 4294967295");
         }
         Ok(())
     }

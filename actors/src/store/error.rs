@@ -32,10 +32,12 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    /// Another process or connection held the database past `busy_timeout_ms`
-    /// (for example a second roster on the same file).
+    /// Another roster has the database open (it holds `<path>.lock`), or another
+    /// process or connection held the file past `busy_timeout_ms`.
     #[error(
-        "database {} is locked by another process (still locked after busy_timeout_ms)",
+        "database {} is locked by another process (another roster holding {}.lock, \
+         or a connection holding the file past busy_timeout_ms)",
+        path.display(),
         path.display()
     )]
     Locked {

@@ -1,6 +1,7 @@
 //! `Store`: the cheap, cloneable handle the domain actors read and write through.
 
 use std::fmt;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -37,6 +38,9 @@ struct Inner {
     threads: Mutex<Threads>,
     /// The writer's totals.
     counters: Arc<Counters>,
+    /// The exclusive lock on `<path>.lock` (one roster per database); released by
+    /// close, once the writer has stopped.
+    lock: Mutex<Option<File>>,
 }
 
 /// The store's threads, joined readers first so the final checkpoint finds no reader.
@@ -51,12 +55,14 @@ impl Store {
     /// Opens (creating if needed) the database at `config.path`, brings its schema
     /// up to date and starts the store's threads.
     ///
-    /// Fails with [`StoreError::Locked`] when another process holds the file past
-    /// `busy_timeout_ms`, and with an error naming the file when it cannot be
-    /// created, read or understood.
+    /// Fails with [`StoreError::Locked`] at once when another roster (any process
+    /// holding `<path>.lock`) has the database open, or when another process holds
+    /// the file itself past `busy_timeout_ms`; and with an error naming the file
+    /// when it cannot be created, read or understood.
     pub fn open(config: &StoreConfig) -> Result<Store, StoreError> {
         config.validate()?;
         let path = config.path.clone();
+        let lock = open::lock(config)?;
         let mut conn = open::writer(config)?;
         let version = migrate(&mut conn, &path, MIGRATIONS)?;
         let pool = open::readers(config)?;
@@ -87,6 +93,7 @@ impl Store {
                     writer: Some(writer.thread),
                 }),
                 counters: writer.counters,
+                lock: Mutex::new(Some(lock)),
             }),
         })
     }
@@ -206,6 +213,13 @@ impl Inner {
                 self.path.display()
             ),
         }
+        // The writer is done with the file: another roster may have it now.
+        drop(
+            self.lock
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 //! Opening the file: the writer connection's pragmas, the readers' pool, errors that name the path.
 
-use std::fs;
-use std::path::Path;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use r2d2::Pool;
@@ -14,7 +14,7 @@ use super::{StoreConfig, StoreError};
 pub(crate) type ReaderPool = Pool<SqliteConnectionManager>;
 
 /// Opens the one connection that writes: creates the folder and the file, turns on
-/// WAL, sets `synchronous`, `busy_timeout` and `foreign_keys`.
+/// WAL, sets `synchronous`, `busy_timeout`, `foreign_keys` and the `max_pages` cap.
 pub(crate) fn writer(config: &StoreConfig) -> Result<Connection, StoreError> {
     let path = &config.path;
     create_parent(path)?;
@@ -42,7 +42,47 @@ pub(crate) fn writer(config: &StoreConfig) -> Result<Connection, StoreError> {
         .map_err(|e| open_error(e, path))?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(|e| open_error(e, path))?;
+    if config.max_pages > 0 {
+        // Only this connection writes, so its cap is the database's. SQLite never
+        // sets it below the file's current size.
+        conn.pragma_update(None, "max_page_count", config.max_pages as i64)
+            .map_err(|e| open_error(e, path))?;
+    }
     Ok(conn)
+}
+
+/// Takes the exclusive advisory lock (`flock`) on `<path>.lock`, creating the file
+/// (and the folder) if needed: one roster per database. SQLite's own locks do not
+/// see a second server while the first is idle (WAL lets both open), and two group
+/// committers on one file would make each other time out. The lock lasts as long
+/// as the returned `File`, and the kernel drops it when the process dies (kill -9
+/// included), so a crash never leaves a stale lock behind.
+pub(crate) fn lock(config: &StoreConfig) -> Result<File, StoreError> {
+    create_parent(&config.path)?;
+    let path = lock_path(&config.path);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(StoreError::Locked {
+            path: config.path.clone(),
+        }),
+        Err(TryLockError::Error(source)) => Err(StoreError::Io { path, source }),
+    }
+}
+
+/// The lock file beside the database: `roster.db` → `roster.db.lock`.
+pub(crate) fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
 }
 
 /// Builds the readers' pool: `read_pool_size` connections, opened now, kept for

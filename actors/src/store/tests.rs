@@ -382,6 +382,62 @@ fn open_reports_a_write_transaction_that_does_not_end() {
 }
 
 #[test]
+fn a_second_store_on_an_idle_open_database_is_locked_out_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = StoreConfig {
+        busy_timeout_ms: 5000,
+        ..config(&dir)
+    };
+    let first = Store::open(&config).expect("first");
+    // WAL would let a second writer connection open; the lock file does not.
+    let started = Instant::now();
+    let err = Store::open(&config).expect_err("second");
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    assert!(err.to_string().contains("roster.db.lock"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused without waiting for busy_timeout_ms: {:?}",
+        started.elapsed()
+    );
+    first.close();
+    // Closing releases the lock even while clones of the handle live on.
+    let second = Store::open(&config).expect("free after close");
+    drop(first);
+    second.close();
+}
+
+#[tokio::test]
+async fn max_pages_fails_writes_as_disk_full_and_reads_go_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Store::open(&config(&dir)).expect("create").close();
+    let pages: i64 = Connection::open(dir.path().join("roster.db"))
+        .expect("inspect")
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .expect("page_count");
+    let store = Store::open(&StoreConfig {
+        max_pages: pages as u64 + 2,
+        ..config(&dir)
+    })
+    .expect("open with a cap");
+    store.meta_set("small", vec![1; 16]).await.expect("fits");
+    let err = store
+        .meta_set("big", vec![7; 64 * 1024])
+        .await
+        .expect_err("beyond the cap");
+    assert!(err.is_disk_full(), "{err}");
+    assert_eq!(
+        store.meta_get("small").await.expect("reads go on"),
+        Some(vec![1; 16])
+    );
+    assert_eq!(store.meta_get("big").await.expect("read"), None);
+    store
+        .meta_set("small", vec![2; 16])
+        .await
+        .expect("small writes still fit");
+    store.close();
+}
+
+#[test]
 fn open_names_a_file_that_is_not_a_database() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = config(&dir);
