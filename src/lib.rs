@@ -11,9 +11,11 @@
 //!   back as ETF replies on `actions/1/api/<ClientId>`.
 //! - The [`registry`] knows who is connected: takeover, delivery to other clients,
 //!   persistent sessions parked between connections, and the shutdown drain.
+//! - [`load`] is the `roster load` generator: simulated devices over real MQTT.
 
 pub mod client_id;
 pub mod config;
+pub mod load;
 pub mod mqtt;
 pub mod registry;
 pub mod router;

@@ -1,9 +1,14 @@
-//! The `roster` binary: parse the CLI, load the config, serve until SIGINT/SIGTERM.
+//! The `roster` binary: parse the CLI, load the config, serve until SIGINT/SIGTERM;
+//! or `roster load`: run the load generator and print its report.
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use roster::{config::Config, server::Server};
+use roster::{
+    config::Config,
+    load::{self, LoadArgs},
+    server::Server,
+};
 
 /// roster: phone registration and accounts over MQTT.
 #[derive(Parser)]
@@ -20,11 +25,16 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Serve,
+    /// Load-test a server with simulated devices (see `roster load --help`).
+    Load(Box<LoadArgs>),
 }
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    if let Some(Command::Load(args)) = cli.command {
+        return run_load(*args);
+    }
     let config = match load_config(cli.config) {
         Ok(c) => c,
         Err(message) => {
@@ -32,8 +42,42 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => actix_rt::System::new().block_on(serve(config)),
+    actix_rt::System::new().block_on(serve(config))
+}
+
+/// `roster load`: its own tokio runtime; the report on stdout (table or JSON).
+fn run_load(args: LoadArgs) -> ExitCode {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if args.threads > 0 {
+        rt.worker_threads(args.threads);
+    }
+    let rt = match rt.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("roster load: cannot start a runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let json = args.json;
+    match rt.block_on(load::run(args)) {
+        Ok(report) => {
+            let text = if json {
+                serde_json::to_string_pretty(&report).map_or_else(|e| e.to_string(), |t| t + "\n")
+            } else {
+                report.to_string()
+            };
+            // A closed pipe (`| head`) is not worth a panic.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+            if report.completed == 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("roster load: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

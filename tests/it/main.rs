@@ -5,6 +5,7 @@ mod auth;
 mod clients;
 mod common;
 mod etf;
+mod load;
 mod logs;
 mod mqtt_rules;
 mod raw;
