@@ -98,7 +98,7 @@ fn load_config(path: Option<PathBuf>) -> Result<Config, String> {
 
 async fn serve(config: Config) -> ExitCode {
     let listen = config.server.mqtt_listen.clone();
-    let listener = match std::net::TcpListener::bind(&listen) {
+    let listener = match bind(&listen, config.server.listen_backlog).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("roster: cannot listen on {listen}: {e}");
@@ -118,6 +118,25 @@ async fn serve(config: Config) -> ExitCode {
     server.shutdown().await;
     log::info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// Binds the listener with `backlog` (std's `bind` fixes it at 128, too few for a
+/// burst of thousands of CONNECTs).
+async fn bind(listen: &str, backlog: u32) -> std::io::Result<std::net::TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(listen).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return listener.into_std(),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
 }
 
 async fn wait_for_signal() {
