@@ -85,7 +85,8 @@ pub struct LoadArgs {
     /// `connect`: hold anonymous (`reg`) or logged-in sessions.
     #[arg(long = "as", value_enum, default_value_t = SessionKind::Reg)]
     pub session: SessionKind,
-    /// `connect`: the server's pid, to report its RSS per held session.
+    /// The server's pid (same machine): its CPU time per unit, and for `connect` its
+    /// RSS per held session.
     #[arg(long)]
     pub server_pid: Option<u32>,
     /// Read verification codes from this simulated SMS outbox (JSON lines) instead of

@@ -6,6 +6,7 @@
 use std::{
     io,
     net::{IpAddr, SocketAddr},
+    time::Duration,
 };
 
 use bytes::BytesMut;
@@ -31,6 +32,9 @@ const MAX_PACKET: u32 = 1 << 20;
 
 /// Spare room reserved before each socket read.
 const READ_CHUNK: usize = 512;
+
+/// How long `disconnect` waits for the server to close the connection.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Why a connection failed.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +116,8 @@ pub async fn connect(
         TcpSocket::new_v6()?
     };
     if let Some(ip) = source {
+        // Lets the kernel hand out ports whose old connections linger in TIME_WAIT.
+        socket.set_reuseaddr(true)?;
         socket.bind(SocketAddr::new(ip, 0))?;
     }
     let stream = socket.connect(server).await?;
@@ -270,9 +276,17 @@ impl Conn {
         self.write(&PingreqPacket::new()).await
     }
 
-    /// DISCONNECT, then the socket closes when `self` is dropped.
+    /// DISCONNECT, then wait (briefly) for the server to close first, as MQTT has it:
+    /// the TIME_WAIT state then stays with the server, and the generator's ephemeral
+    /// ports are free again at once instead of after a minute.
     pub async fn disconnect(mut self) {
-        let _ = self.write(&DisconnectPacket::new()).await;
-        let _ = self.stream.shutdown().await;
+        if self.write(&DisconnectPacket::new()).await.is_err() {
+            return;
+        }
+        let mut sink = [0u8; 64];
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            while matches!(self.stream.read(&mut sink).await, Ok(n) if n > 0) {}
+        })
+        .await;
     }
 }

@@ -17,9 +17,10 @@ use super::{
     device::Ctx,
     enroll::{self, Registered},
     plan::{start_offset, Pacer},
+    procfs::{rss_kib, CpuMark},
     progress::Progress,
     report::{Held, Report, Setup},
-    run::{join_all, rss_kib},
+    run::join_all,
     stats::Stats,
 };
 
@@ -41,6 +42,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     let count = identities.as_ref().map_or(n, Vec::len);
     let rss_before = ctx.args.server_pid.and_then(|p| rss_kib(Some(p)));
     let stats = Arc::new(Stats::new(&STEPS));
+    let cpu = CpuMark::now(ctx.args.server_pid);
     let progress = Progress::start("connect", stats.clone(), Some(count as u64));
     let (stop_tx, stop_rx) = watch::channel(false);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<bool>();
@@ -79,6 +81,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     progress.finish();
     let connected = stats.completed();
     let connect_rate = connected as f64 / stats.active().as_secs_f64();
+    let connect_cpu = cpu.since(ctx.args.server_pid);
     tokio::time::sleep(SETTLE).await;
     let rss_held = ctx.args.server_pid.and_then(|p| rss_kib(Some(p)));
     let generator_rss = rss_kib(None);
@@ -86,6 +89,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     let _ = stop_tx.send(true);
     join_all(handles, Instant::now() + ctx.timeout()).await;
     let mut report = Report::new(&ctx.args, "connections", &stats);
+    report.set_cpu(connect_cpu);
     report.setup = setup;
     report.held = Some(Held {
         sessions: connected,

@@ -107,7 +107,7 @@ pub async fn enroll(ctx: &Ctx, stats: &Stats, i: usize) -> Result<Registered, St
         ReplyKind::LoggedIn(id) => id,
         other => return Err(unexpected(stats, VERIFY, other)),
     };
-    conn.disconnect().await;
+    tokio::spawn(conn.disconnect());
     Ok(Registered { client_id, token })
 }
 
@@ -149,7 +149,7 @@ pub async fn register(ctx: &Ctx, stats: &Stats, i: usize, started: Instant) -> b
         Ok(_) => true,
         Err(_) => false,
     };
-    conn.disconnect().await;
+    tokio::spawn(conn.disconnect());
     if ok {
         stats.record(TOTAL, started.elapsed());
         stats.done();

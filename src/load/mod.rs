@@ -11,7 +11,7 @@
 //!   (a minimal MQTT client on the server's own codec), [`etf`] (requests, replies),
 //!   [`codes`] (test-number code or the simulated SMS outbox).
 //! - Bounds and figures: [`plan`] (budget, ramp-up, open-loop pacer, source
-//!   addresses), [`stats`], [`report`], [`progress`].
+//!   addresses), [`stats`], [`report`], [`progress`], [`procfs`] (CPU time and RSS).
 
 pub mod args;
 pub mod client;
@@ -21,6 +21,7 @@ pub mod device;
 pub mod enroll;
 pub mod etf;
 pub mod plan;
+pub mod procfs;
 pub mod profile;
 pub mod progress;
 pub mod register;

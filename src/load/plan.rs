@@ -109,16 +109,17 @@ impl Pacer {
 
 /// Source addresses for the connections: `count` loopback addresses 127.0.0.1,
 /// 127.0.0.2, … when the server is on IPv4 loopback (0 = one per 10,000 clients),
-/// otherwise the kernel's choice.
+/// otherwise (and for a single one) the kernel's choice, which can also reuse ports
+/// in TIME_WAIT.
 pub fn sources(server: SocketAddr, clients: usize, count: u8) -> Vec<Option<IpAddr>> {
     let loopback = matches!(server.ip(), IpAddr::V4(v4) if v4.is_loopback());
-    if !loopback {
-        return vec![None];
-    }
     let n = match count {
         0 => clients.div_ceil(PER_SOURCE).clamp(1, 250),
         n => usize::from(n),
     };
+    if !loopback || n == 1 {
+        return vec![None];
+    }
     (1..=n)
         .map(|i| Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, i as u8))))
         .collect()
@@ -145,7 +146,8 @@ mod tests {
     #[test]
     fn sources_spread_over_loopback() {
         let lo: SocketAddr = "127.0.0.1:1883".parse().unwrap();
-        assert_eq!(sources(lo, 100, 0).len(), 1);
+        assert_eq!(sources(lo, 100, 0), vec![None]);
+        assert_eq!(sources(lo, 100, 2)[1], Some("127.0.0.2".parse().unwrap()));
         let many = sources(lo, 100_000, 0);
         assert_eq!(many.len(), 10);
         assert_eq!(many[4], Some("127.0.0.5".parse().unwrap()));

@@ -16,6 +16,7 @@ use super::{
     enroll,
     etf::{self, ReplyKind},
     plan::{start_offset, Budget, Pacer},
+    procfs::CpuMark,
     progress::Progress,
     report::{Report, Setup},
     run::join_all,
@@ -44,6 +45,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     let args = &ctx.args;
     let stats = Arc::new(Stats::new(&STEPS));
     let budget = Arc::new(Budget::new(args.duration(), args.requests));
+    let cpu = CpuMark::now(args.server_pid);
     let progress = Progress::start("profile", stats.clone(), args.requests);
     let handles = devices
         .into_iter()
@@ -56,6 +58,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     join_all(handles, budget.deadline() + ctx.timeout() * 2).await;
     progress.finish();
     let mut report = Report::new(args, "requests", &stats);
+    report.set_cpu(cpu.since(args.server_pid));
     report.setup = Some(setup);
     report
 }

@@ -8,6 +8,7 @@ use super::{
     device::Ctx,
     enroll,
     plan::{start_offset, Budget, Pacer},
+    procfs::CpuMark,
     progress::Progress,
     report::Report,
     run::join_all,
@@ -19,6 +20,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     let args = &ctx.args;
     let stats = Arc::new(Stats::new(&enroll::STEPS));
     let budget = Arc::new(Budget::new(args.ramp_up() + args.duration(), args.requests));
+    let cpu = CpuMark::now(args.server_pid);
     let progress = Progress::start("register", stats.clone(), args.requests);
     let n = args.clients;
     let handles = (0..n)
@@ -30,7 +32,9 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     // Every step is bounded by the timeout; a registration has five of them.
     join_all(handles, budget.deadline() + ctx.timeout() * 6).await;
     progress.finish();
-    Report::new(args, "registrations", &stats)
+    let mut report = Report::new(args, "registrations", &stats);
+    report.set_cpu(cpu.since(args.server_pid));
+    report
 }
 
 async fn device(ctx: &Ctx, stats: &Stats, budget: &Budget, i: usize) {

@@ -16,6 +16,7 @@ use super::{
     client::{ClientError, Conn, ConnectOpts},
     device::{Ctx, StepError},
     plan::{start_offset, Budget, Pacer},
+    procfs::CpuMark,
     progress::Progress,
     report::{Report, Setup},
     run::join_all,
@@ -55,6 +56,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     let args = &ctx.args;
     let stats = Arc::new(Stats::new(&STEPS));
     let budget = Arc::new(Budget::new(args.duration(), args.requests));
+    let cpu = CpuMark::now(args.server_pid);
     let progress = Progress::start("relay", stats.clone(), args.requests);
     let handles = devices
         .into_iter()
@@ -67,6 +69,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     join_all(handles, budget.deadline() + ctx.timeout() * 2).await;
     progress.finish();
     let mut report = Report::new(args, "messages", &stats);
+    report.set_cpu(cpu.since(args.server_pid));
     report.setup = Some(setup);
     report
 }

@@ -40,6 +40,19 @@ pub struct Held {
     pub generator_rss_kib: Option<u64>,
 }
 
+/// CPU time used during the measured phase (from /proc), and per completed unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cpu {
+    /// The generator's CPU seconds.
+    pub generator_s: Option<f64>,
+    /// The server's CPU seconds (with `--server-pid`).
+    pub server_s: Option<f64>,
+    /// The generator's CPU µs per unit.
+    pub generator_us_per_unit: Option<f64>,
+    /// The server's CPU µs per unit.
+    pub server_us_per_unit: Option<f64>,
+}
+
 /// Everything a run found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -73,6 +86,8 @@ pub struct Report {
     pub setup: Option<Setup>,
     /// `connect` only.
     pub held: Option<Held>,
+    /// CPU time of the measured phase.
+    pub cpu: Option<Cpu>,
 }
 
 impl Report {
@@ -104,7 +119,22 @@ impl Report {
             errors: stats.errors(),
             setup: None,
             held: None,
+            cpu: None,
         }
+    }
+
+    /// Records the CPU seconds (generator, server) the measured phase used.
+    pub fn set_cpu(&mut self, (generator, server): (Option<f64>, Option<f64>)) {
+        let per = |s: Option<f64>| {
+            s.filter(|_| self.completed > 0)
+                .map(|s| s * 1e6 / self.completed as f64)
+        };
+        self.cpu = Some(Cpu {
+            generator_s: generator,
+            server_s: server,
+            generator_us_per_unit: per(generator),
+            server_us_per_unit: per(server),
+        });
     }
 
     /// Every error, start-up included.
@@ -171,6 +201,19 @@ impl fmt::Display for Report {
                 writeln!(f, "generator RSS: {g} KiB")?;
             }
         }
+        if let Some(c) = &self.cpu {
+            let show = |s: Option<f64>, per: Option<f64>| match (s, per) {
+                (Some(s), Some(p)) => format!("{s:.2} s ({p:.0} µs per unit)"),
+                (Some(s), None) => format!("{s:.2} s"),
+                _ => "n/a".into(),
+            };
+            writeln!(
+                f,
+                "cpu: generator {}, server {}",
+                show(c.generator_s, c.generator_us_per_unit),
+                show(c.server_s, c.server_us_per_unit)
+            )?;
+        }
         writeln!(
             f,
             "{:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -210,5 +253,10 @@ mod tests {
         assert_eq!(json["errors"]["timeout (get)"], 1);
         assert_eq!(json["steps"][0]["name"], "get");
         assert_eq!(r.total_errors(), 1);
+        let mut r = r;
+        r.set_cpu((Some(0.5), None));
+        assert!(r
+            .to_string()
+            .contains("cpu: generator 0.50 s (500000 µs per unit), server n/a"));
     }
 }

@@ -1,5 +1,5 @@
 //! Running a load test: check the options and the descriptor limit, pick the
-//! scenario, and the helpers every scenario uses (bounded join, RSS readings).
+//! scenario; and the bounded join every scenario uses.
 
 use std::{sync::Arc, time::Instant};
 
@@ -76,17 +76,6 @@ fn open_files_limit() -> Option<u64> {
     }
 }
 
-/// Resident set size of `pid` (`None`: this process) in KiB, from /proc.
-pub fn rss_kib(pid: Option<u32>) -> Option<u64> {
-    let path = match pid {
-        Some(p) => format!("/proc/{p}/status"),
-        None => "/proc/self/status".into(),
-    };
-    let status = std::fs::read_to_string(path).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Awaits every task until `until`; those still running then are aborted (their
 /// loops are bounded, so this only cuts a stuck connection short).
 pub async fn join_all<T>(handles: Vec<JoinHandle<T>>, until: Instant) -> Vec<Option<T>> {
@@ -109,9 +98,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_own_limits_and_rss() {
-        assert!(rss_kib(None).is_some_and(|k| k > 0));
-        assert!(rss_kib(Some(u32::MAX)).is_none());
+    fn reads_own_limits() {
+        assert!(open_files_limit().is_some());
         assert!(check_fd_limit(1).is_ok());
         assert!(matches!(
             check_fd_limit(usize::MAX / 2),
