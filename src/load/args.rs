@@ -102,8 +102,9 @@ pub struct LoadArgs {
     /// MQTT keep-alive the devices ask for, in seconds (0: none).
     #[arg(long, default_value_t = 60)]
     pub keep_alive: u16,
-    /// Loopback source addresses to spread connections over (127.0.0.1, .2, …); 0 picks
-    /// one per 10,000 clients for a loopback server, and the default route otherwise.
+    /// Loopback source addresses to spread connections over (127.0.0.1, .2, …, with
+    /// ports the generator hands out); 0 picks one per 10,000 clients for a loopback
+    /// server; with one address, or a server elsewhere, the kernel picks.
     #[arg(long, default_value_t = 0)]
     pub source_ips: u8,
     /// Connection attempts in flight at once.

@@ -3,11 +3,7 @@
 //! needs (CONNECT, SUBSCRIBE, PUBLISH at QoS 0–2 with its acknowledgements, PINGREQ).
 //! Reading is cancel-safe, so a device can `select!` between a timer and the socket.
 
-use std::{
-    io,
-    net::{IpAddr, SocketAddr},
-    time::Duration,
-};
+use std::{io, net::SocketAddr, time::Duration};
 
 use bytes::BytesMut;
 use mqtt::{
@@ -103,11 +99,11 @@ pub struct Conn {
     pub session_present: bool,
 }
 
-/// Opens a TCP connection from `source` (port chosen by the kernel) and completes
+/// Opens a TCP connection from `source` (`None`: the kernel's choice) and completes
 /// CONNECT/CONNACK. A refusal is `ClientError::Refused`.
 pub async fn connect(
     server: SocketAddr,
-    source: Option<IpAddr>,
+    source: Option<SocketAddr>,
     opts: &ConnectOpts,
 ) -> Result<Conn, ClientError> {
     let socket = if server.is_ipv4() {
@@ -115,10 +111,10 @@ pub async fn connect(
     } else {
         TcpSocket::new_v6()?
     };
-    if let Some(ip) = source {
-        // Lets the kernel hand out ports whose old connections linger in TIME_WAIT.
+    if let Some(addr) = source {
+        // Lets a port be taken again while an old connection of it is in TIME_WAIT.
         socket.set_reuseaddr(true)?;
-        socket.bind(SocketAddr::new(ip, 0))?;
+        socket.bind(addr)?;
     }
     let stream = socket.connect(server).await?;
     stream.set_nodelay(true)?;

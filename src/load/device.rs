@@ -3,7 +3,6 @@
 //! from: connect, and request → reply.
 
 use std::{
-    net::IpAddr,
     sync::atomic::{AtomicU64, Ordering},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
@@ -16,9 +15,19 @@ use super::{
     client::{self, ClientError, Conn, ConnectOpts},
     codes::Codes,
     etf::{self, ReplyKind},
-    plan,
+    plan::Sources,
     stats::Stats,
 };
+
+/// Ports tried for one connection before giving up on a source address.
+const PORT_TRIES: u32 = 32;
+
+fn port_taken(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::AddrInUse | std::io::ErrorKind::AddrNotAvailable
+    )
+}
 
 /// Why a step failed; its `kind` goes to the report.
 #[derive(Debug)]
@@ -55,8 +64,8 @@ impl From<ClientError> for StepError {
 pub struct Ctx {
     /// The options.
     pub args: LoadArgs,
-    /// Source addresses, used round-robin by device index.
-    sources: Vec<Option<IpAddr>>,
+    /// Where connections come from.
+    sources: Sources,
     /// Connection attempts in flight at once.
     connecting: Semaphore,
     /// Where verification codes come from.
@@ -72,7 +81,7 @@ pub struct Ctx {
 impl Ctx {
     /// The context for `args`.
     pub fn new(args: LoadArgs) -> Self {
-        let sources = plan::sources(args.server, args.clients, args.source_ips);
+        let sources = Sources::new(args.server, args.clients, args.source_ips);
         let codes = match &args.outbox {
             Some(path) => Codes::outbox(path.clone()),
             None => Codes::fixed(&args.code),
@@ -123,17 +132,28 @@ impl Ctx {
         i: usize,
         opts: &ConnectOpts,
     ) -> Result<Conn, StepError> {
-        let source = self.sources[i % self.sources.len()];
         let result: Result<Conn, StepError> = async {
             // The semaphore is never closed; a closed one would just not limit.
             let _permit = self.connecting.acquire().await.ok();
             let t0 = Instant::now();
-            let conn = tokio::time::timeout(
-                self.timeout(),
-                client::connect(self.args.server, source, opts),
-            )
-            .await
-            .map_err(|_| StepError::Timeout)??;
+            let attempt = async {
+                let mut tries = 0;
+                loop {
+                    let source = self.sources.pick(i);
+                    match client::connect(self.args.server, source, opts).await {
+                        // A port of ours still in use (or its 4-tuple): the next one.
+                        Err(ClientError::Io(e))
+                            if source.is_some() && tries < PORT_TRIES && port_taken(&e) =>
+                        {
+                            tries += 1
+                        }
+                        other => return other,
+                    }
+                }
+            };
+            let conn = tokio::time::timeout(self.timeout(), attempt)
+                .await
+                .map_err(|_| StepError::Timeout)??;
             stats.record(step, t0.elapsed());
             Ok(conn)
         }

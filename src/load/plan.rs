@@ -107,22 +107,65 @@ impl Pacer {
     }
 }
 
-/// Source addresses for the connections: `count` loopback addresses 127.0.0.1,
-/// 127.0.0.2, … when the server is on IPv4 loopback (0 = one per 10,000 clients),
-/// otherwise (and for a single one) the kernel's choice, which can also reuse ports
-/// in TIME_WAIT.
-pub fn sources(server: SocketAddr, clients: usize, count: u8) -> Vec<Option<IpAddr>> {
-    let loopback = matches!(server.ip(), IpAddr::V4(v4) if v4.is_loopback());
-    let n = match count {
-        0 => clients.div_ceil(PER_SOURCE).clamp(1, 250),
-        n => usize::from(n),
-    };
-    if !loopback || n == 1 {
-        return vec![None];
+/// Where connections come from: the kernel's choice (one source), or several
+/// loopback addresses with ports the generator hands out itself, cycling through
+/// 1025..=65535 per address (the kernel's own search for a free port to `bind`
+/// slows down badly as tens of thousands are taken).
+pub struct Sources {
+    /// The addresses; empty for the kernel's choice.
+    ips: Vec<IpAddr>,
+    /// Next port offset, per address.
+    next: Vec<AtomicU64>,
+}
+
+/// Lowest port handed out.
+const FIRST_PORT: u64 = 1025;
+/// Ports per address.
+const PORTS: u64 = 65_536 - FIRST_PORT;
+
+impl Sources {
+    /// `count` loopback addresses 127.0.0.1, 127.0.0.2, … when the server is on IPv4
+    /// loopback (0 = one per 10,000 clients); the kernel's choice when that is one
+    /// address or the server is elsewhere.
+    pub fn new(server: SocketAddr, clients: usize, count: u8) -> Self {
+        let loopback = matches!(server.ip(), IpAddr::V4(v4) if v4.is_loopback());
+        let n = match count {
+            0 => clients.div_ceil(PER_SOURCE).clamp(1, 250),
+            n => usize::from(n),
+        };
+        let ips: Vec<IpAddr> = if !loopback || n == 1 {
+            Vec::new()
+        } else {
+            (1..=n)
+                .map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, i as u8)))
+                .collect()
+        };
+        let next = ips.iter().map(|_| AtomicU64::new(0)).collect();
+        Self { ips, next }
     }
-    (1..=n)
-        .map(|i| Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, i as u8))))
-        .collect()
+
+    /// The local address for a connection of device `i`: `None` lets the kernel pick.
+    pub fn pick(&self, i: usize) -> Option<SocketAddr> {
+        if self.ips.is_empty() {
+            return None;
+        }
+        let j = i % self.ips.len();
+        let k = self.next[j].fetch_add(1, Ordering::Relaxed);
+        Some(SocketAddr::new(
+            self.ips[j],
+            (FIRST_PORT + k % PORTS) as u16,
+        ))
+    }
+
+    /// How many addresses are in use (0: the kernel's choice).
+    pub fn len(&self) -> usize {
+        self.ips.len()
+    }
+
+    /// Whether the kernel chooses.
+    pub fn is_empty(&self) -> bool {
+        self.ips.is_empty()
+    }
 }
 
 #[cfg(test)]
@@ -146,13 +189,16 @@ mod tests {
     #[test]
     fn sources_spread_over_loopback() {
         let lo: SocketAddr = "127.0.0.1:1883".parse().unwrap();
-        assert_eq!(sources(lo, 100, 0), vec![None]);
-        assert_eq!(sources(lo, 100, 2)[1], Some("127.0.0.2".parse().unwrap()));
-        let many = sources(lo, 100_000, 0);
+        assert!(Sources::new(lo, 100, 0).pick(0).is_none());
+        let two = Sources::new(lo, 100, 2);
+        assert_eq!(two.pick(1), Some("127.0.0.2:1025".parse().unwrap()));
+        assert_eq!(two.pick(3), Some("127.0.0.2:1026".parse().unwrap()));
+        assert_eq!(two.pick(0), Some("127.0.0.1:1025".parse().unwrap()));
+        let many = Sources::new(lo, 100_000, 0);
         assert_eq!(many.len(), 10);
-        assert_eq!(many[4], Some("127.0.0.5".parse().unwrap()));
+        assert_eq!(many.pick(4).unwrap().ip().to_string(), "127.0.0.5");
         let remote: SocketAddr = "10.0.0.1:1883".parse().unwrap();
-        assert_eq!(sources(remote, 100_000, 0), vec![None]);
+        assert!(Sources::new(remote, 100_000, 0).is_empty());
     }
 
     #[test]
