@@ -17,7 +17,7 @@ use super::{
     device::Ctx,
     enroll::{self, Registered},
     plan::{start_offset, Pacer},
-    procfs::{rss_kib, CpuMark},
+    procfs::{rss, CpuMark},
     progress::Progress,
     report::{Held, Report, Setup},
     run::join_all,
@@ -40,7 +40,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
         }
     };
     let count = identities.as_ref().map_or(n, Vec::len);
-    let rss_before = ctx.args.server_pid.and_then(|p| rss_kib(Some(p)));
+    let rss_before = ctx.args.server_pid.and_then(|p| rss(Some(p)));
     let stats = Arc::new(Stats::new(&STEPS));
     let cpu = CpuMark::now(ctx.args.server_pid);
     let progress = Progress::start("connect", stats.clone(), Some(count as u64));
@@ -83,8 +83,8 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     let connect_rate = connected as f64 / stats.active().as_secs_f64();
     let connect_cpu = cpu.since(ctx.args.server_pid);
     tokio::time::sleep(SETTLE).await;
-    let rss_held = ctx.args.server_pid.and_then(|p| rss_kib(Some(p)));
-    let generator_rss = rss_kib(None);
+    let rss_held = ctx.args.server_pid.and_then(|p| rss(Some(p)));
+    let generator_rss = rss(None);
     tokio::time::sleep(ctx.args.duration().saturating_sub(SETTLE)).await;
     let _ = stop_tx.send(true);
     join_all(handles, Instant::now() + ctx.timeout()).await;
@@ -94,13 +94,15 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     report.held = Some(Held {
         sessions: connected,
         connect_rate_per_s: connect_rate,
-        server_rss_before_kib: rss_before,
-        server_rss_held_kib: rss_held,
+        server_rss_before: rss_before,
+        server_rss_held: rss_held,
         server_bytes_per_session: match (rss_before, rss_held) {
-            (Some(b), Some(h)) if connected > 0 => Some(h.saturating_sub(b) * 1024 / connected),
+            (Some(b), Some(h)) if connected > 0 => {
+                Some(h.anon_kib.saturating_sub(b.anon_kib) * 1024 / connected)
+            }
             _ => None,
         },
-        generator_rss_kib: generator_rss,
+        generator_rss,
     });
     report
 }

@@ -26,15 +26,31 @@ pub fn cpu_time(pid: Option<u32>) -> Option<Duration> {
     ))
 }
 
-/// Resident set size of `pid` (`None`: this process) in KiB.
-pub fn rss_kib(pid: Option<u32>) -> Option<u64> {
+/// Resident memory of a process, KiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Rss {
+    /// All of it (`VmRSS`).
+    pub total_kib: u64,
+    /// Anonymous memory (`RssAnon`): the heap and stacks, without the mapped binary
+    /// and files, whose pages are not per session.
+    pub anon_kib: u64,
+}
+
+/// Resident memory of `pid` (`None`: this process).
+pub fn rss(pid: Option<u32>) -> Option<Rss> {
     let status = std::fs::read_to_string(match pid {
         Some(p) => format!("/proc/{p}/status"),
         None => "/proc/self/status".into(),
     })
     .ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some(Rss {
+        total_kib: field("VmRSS:")?,
+        anon_kib: field("RssAnon:")?,
+    })
 }
 
 /// CPU time of the generator and the server at one moment.
@@ -73,11 +89,11 @@ mod tests {
 
     #[test]
     fn reads_this_process() {
-        assert!(rss_kib(None).is_some_and(|k| k > 0));
+        assert!(rss(None).is_some_and(|r| r.total_kib >= r.anon_kib && r.anon_kib > 0));
         assert!(cpu_time(None).is_some());
         let own = std::process::id();
         assert!(cpu_time(Some(own)).is_some());
-        assert!(rss_kib(Some(u32::MAX)).is_none());
+        assert!(rss(Some(u32::MAX)).is_none());
         assert!(cpu_time(Some(u32::MAX)).is_none());
         let mark = CpuMark::now(Some(own));
         let (g, s) = mark.since(Some(own));

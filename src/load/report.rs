@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{
     args::{LoadArgs, Scenario},
+    procfs::Rss,
     stats::{Stats, StepFigures},
 };
 
@@ -30,14 +31,14 @@ pub struct Held {
     pub sessions: u64,
     /// CONNECT→CONNACK completions per second, first attempt to last CONNACK.
     pub connect_rate_per_s: f64,
-    /// The server's RSS before the sessions connected, KiB.
-    pub server_rss_before_kib: Option<u64>,
-    /// The server's RSS while holding them, KiB.
-    pub server_rss_held_kib: Option<u64>,
-    /// (held − before) / sessions, bytes.
+    /// The server's resident memory before the sessions connected.
+    pub server_rss_before: Option<Rss>,
+    /// The server's resident memory while holding them.
+    pub server_rss_held: Option<Rss>,
+    /// Anonymous resident memory (held − before) / sessions, bytes.
     pub server_bytes_per_session: Option<u64>,
-    /// The generator's own RSS while holding them, KiB.
-    pub generator_rss_kib: Option<u64>,
+    /// The generator's own resident memory while holding them.
+    pub generator_rss: Option<Rss>,
 }
 
 /// CPU time used during the measured phase (from /proc), and per completed unit.
@@ -190,15 +191,19 @@ impl fmt::Display for Report {
                 "held: {} sessions; connect rate {:.1}/s",
                 h.sessions, h.connect_rate_per_s
             )?;
-            if let (Some(before), Some(held)) = (h.server_rss_before_kib, h.server_rss_held_kib) {
+            if let (Some(b), Some(h2)) = (h.server_rss_before, h.server_rss_held) {
                 writeln!(
                     f,
-                    "server RSS: {before} KiB before, {held} KiB held = {} bytes per session",
+                    "server RSS: {} KiB before, {} KiB held (anonymous {} → {} KiB) = {} bytes per session",
+                    b.total_kib,
+                    h2.total_kib,
+                    b.anon_kib,
+                    h2.anon_kib,
                     h.server_bytes_per_session.unwrap_or(0)
                 )?;
             }
-            if let Some(g) = h.generator_rss_kib {
-                writeln!(f, "generator RSS: {g} KiB")?;
+            if let Some(g) = h.generator_rss {
+                writeln!(f, "generator RSS: {} KiB", g.total_kib)?;
             }
         }
         if let Some(c) = &self.cpu {

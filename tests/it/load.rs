@@ -130,7 +130,7 @@ async fn connect_holds_anonymous_and_logged_in_sessions() {
     let report = run(args("connect", server.addr, &logged_in)).await;
     let held = report.held.as_ref().expect("held figures");
     assert_eq!(held.sessions, 10, "{report}");
-    assert!(held.server_rss_held_kib.is_some(), "{report}");
+    assert!(held.server_rss_held.is_some(), "{report}");
     assert_no_errors_but_pending_profile(&report);
 }
 
