@@ -7,7 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use actix::prelude::*;
+use actix::{prelude::*, WeakAddr};
 
 use crate::session::{Drain, Kick, KickReason, Outgoing, Push, Session, SessionState};
 
@@ -15,8 +15,9 @@ use crate::session::{Drain, Kick, KickReason, Outgoing, Push, Session, SessionSt
 struct Live {
     /// Which connection holds the ClientId now; a stale Detach names an older one.
     conn_id: u64,
-    /// Its actor.
-    addr: Addr<Session>,
+    /// Its actor, held weakly: each strong `Addr` costs a session an allocation of its
+    /// own, and the registry sends rarely (takeover, close, delivery, shutdown).
+    addr: WeakAddr<Session>,
 }
 
 /// A persistent session whose client is away.
@@ -86,14 +87,13 @@ impl Handler<Attach> for Registry {
             m.client_id.clone(),
             Live {
                 conn_id: m.conn_id,
-                addr: m.addr,
+                addr: m.addr.downgrade(),
             },
         );
         let resume = m.resume;
         Box::pin(async move {
-            let handed = match old {
+            let handed = match old.and_then(|old| old.addr.upgrade()) {
                 Some(old) => old
-                    .addr
                     .send(Kick {
                         hand_over: resume,
                         reason: KickReason::Takeover,
@@ -161,7 +161,9 @@ impl Handler<Deliver> for Registry {
 
     fn handle(&mut self, m: Deliver, _: &mut Context<Self>) {
         if let Some(live) = self.live.get(&m.client_id) {
-            live.addr.do_send(Push(m.msg));
+            if let Some(addr) = live.addr.upgrade() {
+                addr.do_send(Push(m.msg));
+            }
         } else if let Some(p) = self.parked.get_mut(&m.client_id) {
             p.state.outbox.queue(m.msg);
         }
@@ -182,8 +184,12 @@ impl Handler<Close> for Registry {
 
     fn handle(&mut self, m: Close, _: &mut Context<Self>) {
         self.parked.remove(&m.client_id);
-        if let Some(live) = self.live.remove(&m.client_id) {
-            live.addr.do_send(Kick {
+        if let Some(addr) = self
+            .live
+            .remove(&m.client_id)
+            .and_then(|l| l.addr.upgrade())
+        {
+            addr.do_send(Kick {
                 hand_over: false,
                 reason: KickReason::Closed,
             });
@@ -228,7 +234,12 @@ impl Handler<DrainAll> for Registry {
 
     fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {
         // `send` enqueues at once, so every session drains concurrently.
-        let pending: Vec<_> = self.live.values().map(|l| l.addr.send(Drain)).collect();
+        let pending: Vec<_> = self
+            .live
+            .values()
+            .filter_map(|l| l.addr.upgrade())
+            .map(|a| a.send(Drain))
+            .collect();
         Box::pin(async move {
             for p in pending {
                 let _ = p.await;
