@@ -5,6 +5,7 @@ use std::{fmt, path::Path};
 use roster_actors::{
     auth::{AuthConfig, JwtConfig},
     channel::ChannelConfig,
+    profile::ProfileConfig,
     store::StoreConfig,
 };
 use serde::Deserialize;
@@ -26,6 +27,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// JWT confirmation keys.
     pub jwt: JwtConfig,
+    /// Bounds on what one profile may store.
+    pub profile: ProfileConfig,
     /// The SMS channel.
     #[serde(deserialize_with = "ChannelConfig::deserialize_sms")]
     pub sms: ChannelConfig,
@@ -44,6 +47,7 @@ impl Default for Config {
             storage: StoreConfig::default(),
             auth: AuthConfig::default(),
             jwt: JwtConfig::default(),
+            profile: ProfileConfig::default(),
             sms: ChannelConfig::sms_default(),
             voice: ChannelConfig::voice_default(),
             limits: Limits::default(),
@@ -165,6 +169,12 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        self.limits
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "limits",
+                message,
+            })?;
         if self.server.max_packet_size < 64 {
             return Err(ConfigError::Invalid {
                 key: "server.max_packet_size",
@@ -175,6 +185,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "session.max_inflight",
                 message: "must be between 1 and 65000".into(),
+            });
+        }
+        if self.profile.max_accounts == 0 {
+            return Err(ConfigError::Invalid {
+                key: "profile.max_accounts",
+                message: "must be at least 1 (every profile has its first account)".into(),
             });
         }
         if self.session.max_pending_requests == 0 {
@@ -198,6 +214,20 @@ mod tests {
         assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
         assert_eq!(shipped.server.max_packet_size, 262_144);
         assert_eq!(shipped.session.expiry_secs, 7200);
+        assert_eq!(shipped.profile.max_data_bytes, 65_536);
+        assert_eq!(
+            shipped.profile.max_text_bytes,
+            default.profile.max_text_bytes
+        );
+        assert_eq!(shipped.profile.max_accounts, default.profile.max_accounts);
+    }
+
+    #[test]
+    fn profile_section_is_checked() {
+        let err = Config::parse("[profile]\nmax_data_byte = 1\n").unwrap_err();
+        assert!(err.to_string().contains("max_data_byte"), "{err}");
+        let err = Config::parse("[profile]\nmax_accounts = 0\n").unwrap_err();
+        assert!(err.to_string().contains("profile.max_accounts"), "{err}");
     }
 
     #[test]

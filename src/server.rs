@@ -16,7 +16,8 @@ use actix::prelude::*;
 use roster_actors::{
     auth::{AuthActor, JwtConfigError},
     channel::{start_channels, ChannelError},
-    hub::Hub,
+    hub::{Hub, HubFuture},
+    profile::{ProfileActor, ProfileView},
     secret::CodeKey,
     store::{Store, StoreError},
 };
@@ -24,9 +25,9 @@ use tokio::{net::TcpListener, sync::oneshot};
 
 use crate::{
     config::Config,
-    registry::{Close, DrainAll, Registry},
-    router::Router,
-    session::Session,
+    registry::{AnyOnline, Close, Deliver, DrainAll, Registry},
+    router::{profile::change_payload, Router},
+    session::{Outgoing, Session},
 };
 
 /// Why the server could not start; every one is an operator's problem to fix, so the
@@ -55,7 +56,7 @@ pub enum StartError {
     Jwt(#[from] JwtConfigError),
 }
 
-/// The domain's way to close connections: through the registry.
+/// The domain's way to reach connections: through the registry.
 struct RegistryHub(Addr<Registry>);
 
 impl Hub for RegistryHub {
@@ -63,6 +64,24 @@ impl Hub for RegistryHub {
         self.0.do_send(Close {
             client_id: client_id.into(),
         });
+    }
+
+    fn deliver_profile(&self, client_id: &str, view: &ProfileView) {
+        // QoS 1, so a parked persistent session queues it for its return.
+        self.0.do_send(Deliver {
+            client_id: client_id.into(),
+            msg: Outgoing {
+                payload: change_payload(view),
+                qos: mqtt::QualityOfService::Level1,
+            },
+        });
+    }
+
+    fn any_online(&self, client_ids: Vec<String>) -> HubFuture<bool> {
+        let ask = self
+            .0
+            .send(AnyOnline(client_ids.into_iter().map(Into::into).collect()));
+        Box::pin(async move { ask.await.unwrap_or(false) })
     }
 }
 
@@ -114,6 +133,15 @@ impl Server {
         let (sms, voice) = start_channels(&config.sms, &config.voice)?;
         let registry = Registry::new(Duration::from_secs(config.session.expiry_secs)).start();
         let hub = Arc::new(RegistryHub(registry.clone()));
+        let profile = ProfileActor::new(
+            store.clone(),
+            sms.clone(),
+            config.profile.clone(),
+            config.auth.clone(),
+            key.clone(),
+            hub.clone(),
+        )
+        .start();
         let auth = AuthActor::new(
             store.clone(),
             sms,
@@ -127,7 +155,7 @@ impl Server {
         let shared = Arc::new(Shared {
             config: config.clone(),
             registry,
-            router: Router::new(auth, config.limits.clone()),
+            router: Router::new(auth, profile, config.limits.clone()),
             connections: AtomicUsize::new(0),
         });
         let n = match config.server.workers {

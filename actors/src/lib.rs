@@ -6,5 +6,6 @@ pub mod auth;
 pub mod channel;
 pub mod hub;
 pub mod phone;
+pub mod profile;
 pub mod secret;
 pub mod store;

@@ -3,13 +3,15 @@
 //! and the typed answer encoded as ETF replies for the client's actions topic.
 
 mod auth;
+pub mod profile;
 
 use std::{fmt, future::Future, pin::Pin, sync::Arc};
 
 use actix::Addr;
 use bytes::Bytes;
-use roster_actors::auth::{
-    AuthActor, AuthCaller, CheckToken, ConnectRefusal, Disconnected, Handle,
+use roster_actors::{
+    auth::{AuthActor, AuthCaller, CheckToken, ConnectRefusal, Disconnected, Handle},
+    profile::{self as domain, ProfileActor, ProfileCaller},
 };
 
 use crate::{
@@ -73,15 +75,18 @@ impl Routed {
 pub struct Router {
     /// Registration and sessions.
     auth: Addr<AuthActor>,
+    /// Profiles.
+    profile: Addr<ProfileActor>,
     /// Bounds on untrusted ETF.
     limits: Arc<Limits>,
 }
 
 impl Router {
     /// A router over the domain actors.
-    pub fn new(auth: Addr<AuthActor>, limits: Limits) -> Self {
+    pub fn new(auth: Addr<AuthActor>, profile: Addr<ProfileActor>, limits: Limits) -> Self {
         Self {
             auth,
+            profile,
             limits: Arc::new(limits),
         }
     }
@@ -147,12 +152,21 @@ impl Router {
                     }
                 })
             }
-            Request::Profile(_) => {
-                let reply = Reply::Io {
-                    result: IoResult::Error("not_authorized"),
-                    tail: Tail::Empty,
-                };
-                Box::pin(async move { Routed::one(&reply) })
+            Request::Profile(req) => {
+                let handle = self.profile.send(domain::Handle {
+                    caller: ProfileCaller {
+                        client_id: caller.client_id.as_str().to_owned(),
+                        logged_in: caller.client_id.kind() == ClientKind::LoggedIn,
+                        token: caller.token.as_deref().map(str::to_owned),
+                    },
+                    req,
+                });
+                Box::pin(async move {
+                    match handle.await {
+                        Ok(answer) => profile::routed(answer),
+                        Err(_) => Routed::one(&auth::unavailable()),
+                    }
+                })
             }
         }
     }

@@ -207,7 +207,11 @@ impl Session {
                 act.deliver(reply, qos);
             }
             if routed.close {
-                // Logged out: the token is dead, so is the connection.
+                // Logged out or removed: the token is dead, so is the connection, and
+                // there is no session to keep for a return.
+                if let Some(live) = act.live() {
+                    live.persistent = false;
+                }
                 act.closing_after_ack = true;
                 act.requests.clear();
                 act.close_if_acked(ctx);

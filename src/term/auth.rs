@@ -16,27 +16,28 @@ pub(crate) fn normalise_phone(phone: Option<String>) -> Option<String> {
     (!bare.is_empty()).then(|| bare.to_owned())
 }
 
-/// Reads the fields of an `'Auth'` tuple (`fields` excludes the `'Auth'` atom).
+/// Reads the fields of an `'Auth'` tuple (after the `'Auth'` atom).
 /// An error carries the token once slot 1 has been read.
-pub(crate) fn parse(fields: Vec<Term>) -> Result<AuthRequest, InvalidData> {
+pub(crate) fn parse(mut fields: std::vec::IntoIter<Term>) -> Result<AuthRequest, InvalidData> {
     let arity = fields.len() + 1;
-    let mut slots = fields.into_iter();
-    let token = text(slots.next().unwrap_or_else(nil), "Auth.token")?;
-    if !(10..=15).contains(&arity) {
-        return Err(InvalidData::new("Auth: tuple must have 10 to 15 elements")
-            .with_token(token.as_deref()));
+    let token = text(fields.next().unwrap_or_else(nil), "Auth.token")?;
+    let read = if (10..=15).contains(&arity) {
+        read_rest(fields)
+    } else {
+        Err(InvalidData::new("Auth: tuple must have 10 to 15 elements"))
+    };
+    match read {
+        Ok(request) => Ok(AuthRequest { token, ..request }),
+        Err(e) => Err(e.with_token(token.as_deref())),
     }
-    read_rest(token.clone(), slots).map_err(|e| e.with_token(token.as_deref()))
 }
 
 fn nil() -> Term {
     Term::from(eetf::List::nil())
 }
 
-fn read_rest(
-    token: Option<String>,
-    mut slots: impl Iterator<Item = Term>,
-) -> Result<AuthRequest, InvalidData> {
+/// Slots 2 to 14; the token is filled in by [`parse`].
+fn read_rest(mut slots: impl Iterator<Item = Term>) -> Result<AuthRequest, InvalidData> {
     let mut next = || slots.next().unwrap_or_else(nil);
     let dev_key = text(next(), "Auth.dev_key")?;
     let user_id = match next() {
@@ -67,7 +68,7 @@ fn read_rest(
     let created = timestamp(next(), "Auth.created")?;
     let last_online = timestamp(next(), "Auth.last_online")?;
     Ok(AuthRequest {
-        token,
+        token: None,
         dev_key,
         user_id,
         phone,

@@ -2,17 +2,19 @@
 //!
 //! `eetf`'s own decoder is not used on payloads: it panics on some tags, sizes
 //! allocations from unchecked length prefixes, inflates without a limit and
-//! recurses without one. This decoder accepts only the tags a request can hold
-//! (integers 97/98/110/111, atoms 100/115/118/119, tuples 104/105, nil 106,
+//! recurses without one. This one accepts only the tags a request can hold:
+//! integers 97/98/110/111, atoms 100/115/118/119, tuples 104/105, nil 106,
 //! `STRING_EXT` 107, lists 108, binaries 109, a top-level compressed term 80, and
-//! finite `NEW_FLOAT_EXT` 70 so a float in a field is reported as that field's
-//! error) and refuses everything else (maps, pids, ports, references, funs, bit
-//! strings, old text floats, atom cache refs, distribution headers). Every length is checked
-//! against the bytes left before anything is allocated; nesting depth, list and
-//! tuple length and the total number of terms are counted; trailing bytes after
-//! the term are refused. Integers are normalised: a value that fits `i32` is
-//! always a `FixInteger`, whatever its encoding; one beyond `i64`/`u64` is refused,
-//! since no request field can hold it.
+//! finite `NEW_FLOAT_EXT` 70 (so a float in a field is reported as that field's
+//! error). Everything else is refused: maps, pids, ports, references, funs, bit
+//! strings, old text floats, atom cache refs, distribution headers.
+//!
+//! Every length is checked against the bytes left before anything is allocated.
+//! Nesting depth, list and tuple length and the number of terms are counted (a
+//! `STRING_EXT` of n bytes is the list of n integers it stands for). Bytes after
+//! the term are refused (Erlang's `binary_to_term/1` ignores them). Integers are
+//! normalised: a value that fits `i32` is always a `FixInteger`, whatever its
+//! encoding; one beyond `i64`/`u64` is refused, since no request field holds one.
 
 use eetf::{
     Atom, BigInteger, Binary, ByteList, FixInteger, Float, ImproperList, List, Term, Tuple,
@@ -132,6 +134,9 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes(self.array()?) as usize)
     }
 
+    /// One term at `depth`. Only containers recurse, and this frame and
+    /// [`Reader::list`]'s are the only ones on the recursion path, so they stay
+    /// small; leaves are read by [`Reader::scalar`].
     fn term(&mut self, depth: usize) -> Result<Term, InvalidData> {
         if depth > self.limits.depth() {
             return Err(InvalidData::new("nesting deeper than limits.max_depth"));
@@ -140,7 +145,33 @@ impl<'a> Reader<'a> {
         if self.elements > self.limits.max_elements {
             return Err(InvalidData::new("more terms than limits.max_elements"));
         }
-        let tag = self.u8()?;
+        match self.u8()? {
+            SMALL_TUPLE => {
+                let n = self.u8()? as usize;
+                Ok(Term::from(Tuple::from(self.elements(n, depth)?)))
+            }
+            LARGE_TUPLE => {
+                let n = self.u32()?;
+                Ok(Term::from(Tuple::from(self.elements(n, depth)?)))
+            }
+            LIST => self.list(depth),
+            tag => self.scalar(tag),
+        }
+    }
+
+    /// A `LIST_EXT` at `depth`: elements, then the tail (`[]` for a proper list).
+    fn list(&mut self, depth: usize) -> Result<Term, InvalidData> {
+        let n = self.u32()?;
+        let elements = self.elements(n, depth)?;
+        Ok(match self.term(depth + 1)? {
+            Term::List(tail) if tail.is_nil() => Term::from(List::from(elements)),
+            tail => Term::from(ImproperList::from((elements, tail))),
+        })
+    }
+
+    /// A term with no children.
+    #[inline(never)]
+    fn scalar(&mut self, tag: u8) -> Result<Term, InvalidData> {
         Ok(match tag {
             NEW_FLOAT => Float::try_from(f64::from_be_bytes(self.array()?))
                 .map(Term::from)
@@ -171,26 +202,15 @@ impl<'a> Reader<'a> {
                 let n = self.u8()? as usize;
                 self.atom(n, true)?
             }
-            SMALL_TUPLE => {
-                let n = self.u8()? as usize;
-                Term::from(Tuple::from(self.elements(n, depth)?))
-            }
-            LARGE_TUPLE => {
-                let n = self.u32()?;
-                Term::from(Tuple::from(self.elements(n, depth)?))
-            }
             NIL => Term::from(List::nil()),
             STRING => {
                 let n = self.u16()?;
-                Term::from(ByteList::from(self.take(n)?.to_vec()))
-            }
-            LIST => {
-                let n = self.u32()?;
-                let elements = self.elements(n, depth)?;
-                match self.term(depth + 1)? {
-                    Term::List(tail) if tail.is_nil() => Term::from(List::from(elements)),
-                    tail => Term::from(ImproperList::from((elements, tail))),
+                self.count_list(n)?;
+                self.elements += n;
+                if self.elements > self.limits.max_elements {
+                    return Err(InvalidData::new("more terms than limits.max_elements"));
                 }
+                Term::from(ByteList::from(self.take(n)?.to_vec()))
             }
             BINARY => {
                 let n = self.u32()?;
@@ -200,8 +220,9 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// `n` child terms of a tuple or list at `depth`.
-    fn elements(&mut self, n: usize, depth: usize) -> Result<Vec<Term>, InvalidData> {
+    /// Checks a list, tuple or byte string of `n` elements against
+    /// `max_list_len` and against the bytes left (each element takes at least one).
+    fn count_list(&self, n: usize) -> Result<(), InvalidData> {
         if n > self.limits.max_list_len {
             return Err(InvalidData::new(
                 "list or tuple longer than limits.max_list_len",
@@ -210,6 +231,12 @@ impl<'a> Reader<'a> {
         if n > self.remaining() {
             return Err(InvalidData::new("truncated term"));
         }
+        Ok(())
+    }
+
+    /// `n` child terms of a tuple or list at `depth`.
+    fn elements(&mut self, n: usize, depth: usize) -> Result<Vec<Term>, InvalidData> {
+        self.count_list(n)?;
         let mut out = Vec::with_capacity(n.min(PREALLOC));
         for _ in 0..n {
             out.push(self.term(depth + 1)?);
@@ -219,14 +246,14 @@ impl<'a> Reader<'a> {
 
     fn atom(&mut self, n: usize, utf8: bool) -> Result<Term, InvalidData> {
         let bytes = self.take(n)?;
-        let name = if utf8 {
-            std::str::from_utf8(bytes)
-                .map_err(|_| InvalidData::new("atom is not valid UTF-8"))?
-                .to_owned()
-        } else {
-            bytes.iter().map(|&b| char::from(b)).collect()
+        let name: String = match std::str::from_utf8(bytes) {
+            // ASCII reads the same as Latin-1 and UTF-8.
+            Ok(ascii) if ascii.is_ascii() => ascii.to_owned(),
+            Ok(text) if utf8 => text.to_owned(),
+            Err(_) if utf8 => return Err(InvalidData::new("atom is not valid UTF-8")),
+            _ => bytes.iter().map(|&b| char::from(b)).collect(),
         };
-        if name.chars().count() > MAX_ATOM_CHARS {
+        if name.len() > MAX_ATOM_CHARS && name.chars().count() > MAX_ATOM_CHARS {
             return Err(InvalidData::new("atom longer than 255 characters"));
         }
         Ok(Term::from(Atom::from(name)))

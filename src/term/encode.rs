@@ -1,10 +1,12 @@
 //! Reply encoder: `Reply` to ETF bytes, written by hand.
 //!
-//! Atoms are `SMALL_ATOM_UTF8_EXT` (119). A name over 255 bytes, which no atom the
-//! server emits reaches, is cut to Erlang's 255 characters and sent as
-//! `ATOM_UTF8_EXT` (118), the only tag that can hold it. Text is `BINARY_EXT` (109), absent is `[]` (`NIL_EXT` 106),
-//! integers are 97 (0..=255), 98 (`i32`) or `SMALL_BIG_EXT` 110 (beyond `i32`),
-//! tuples 104, lists 108 ending in 106.
+//! The one atom encoding is `SMALL_ATOM_UTF8_EXT` (119). A name over 255 bytes,
+//! which no atom the server emits reaches, is cut to Erlang's 255 characters and
+//! sent as `ATOM_UTF8_EXT` (118), the only tag that can hold it. Text is
+//! `BINARY_EXT` (109), absent is `[]` (`NIL_EXT` 106), integers are 97 (0..=255),
+//! 98 (`i32`) or `SMALL_BIG_EXT` 110 (beyond `i32`), tuples 104, lists 108 ending
+//! in 106. Every reply kind is read back by Erlang's `binary_to_term` in
+//! `tests/erlang.rs`.
 
 use super::reply::{AuthRecord, IoResult, ProfileRecord, Reply, RosterRecord, Tail};
 

@@ -2,15 +2,28 @@
 
 use serde::Deserialize;
 
-/// Deepest nesting the decoder ever follows, whatever the config says: the decoder
-/// recurses once per level, so this keeps its stack use small on every thread.
-pub const DEPTH_CEILING: usize = 256;
+/// Deepest nesting the decoder ever follows, whatever the config says. The
+/// decoder recurses once per level; at this depth it needs under 256 KiB of stack
+/// even in a debug build (a test checks), so any thread can run it. Requests
+/// nest at most 5 deep.
+pub const DEPTH_CEILING: usize = 64;
 
 /// Bounds for decoding one untrusted payload (`[limits]` in `config.toml`).
 ///
 /// Every allocation the decoder makes is sized by bytes it has already checked
-/// are present, so a payload costs at most about
-/// `max_elements × size_of::<eetf::Term>()` plus `max_decompressed_bytes`.
+/// are present or by these limits. One payload costs at most its inflated bytes
+/// (`max_decompressed_bytes`), a copy of those bytes in binaries and strings, and
+/// `max_elements` terms of 56 bytes each (about 5.6 MB at the defaults, up to
+/// twice that while lists grow).
+///
+/// ```toml
+/// [limits]
+/// max_payload_bytes = 65536        # largest PUBLISH payload decoded
+/// max_decompressed_bytes = 262144  # largest inflated size of a compressed term (tag 80)
+/// max_depth = 32                   # deepest nesting of tuples and lists (at most 64)
+/// max_list_len = 10000             # most elements in one list, tuple or charlist
+/// max_elements = 100000            # most terms in one payload
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -23,10 +36,11 @@ pub struct Limits {
     /// Deepest nesting of tuples and lists; the top-level term is depth 1.
     /// Values above [`DEPTH_CEILING`] are treated as the ceiling.
     pub max_depth: usize,
-    /// Most elements in one list or tuple (a `STRING_EXT` byte string is bounded
-    /// by the payload size instead).
+    /// Most elements in one list or tuple; a charlist sent as `STRING_EXT` is a
+    /// list too, so it bounds charlist text (binaries are bounded by size only).
     pub max_list_len: usize,
-    /// Most terms in one payload, counting every nested term once.
+    /// Most terms in one payload, counting every nested term once (and each
+    /// byte of a `STRING_EXT`, which stands for a list of integers).
     pub max_elements: usize,
 }
 

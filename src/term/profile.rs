@@ -1,5 +1,5 @@
-//! `'Profile'` requests: the typed request, its `status` atom, `'Roster'` entries
-//! in `accounts`, and the positional reader for tuples of 6 to 8 elements.
+//! `'Profile'` requests: the positional reader for tuples of 6 to 8 elements and the
+//! `'Roster'` entries in `accounts`. The types live in the domain crate.
 
 use eetf::{Atom, Term, Tuple};
 
@@ -7,100 +7,11 @@ use super::auth::normalise_phone;
 use super::value::{atom, bytes, int, integer, list, text};
 use super::InvalidData;
 
-/// The `status` slot of a `'Profile'` request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProfileStatus {
-    /// `get`: read the profile.
-    Get,
-    /// `set`: replace data and accounts.
-    Set,
-    /// `update`: `set` guarded by the update time.
-    Update,
-    /// `remove`: delete the whole account.
-    Remove,
-    /// `email`: store the contact email from the data slot.
-    Email,
-    /// `migration` (or `migrate`): start moving to the phone in the phone slot.
-    Migration,
-    /// `confirm`: finish a migration with the code in the data slot.
-    Confirm,
-}
-
-impl ProfileStatus {
-    /// Every status, in protocol order.
-    pub const ALL: [ProfileStatus; 7] = [
-        Self::Get,
-        Self::Set,
-        Self::Update,
-        Self::Remove,
-        Self::Email,
-        Self::Migration,
-        Self::Confirm,
-    ];
-
-    /// The atom's name (`migration` for [`ProfileStatus::Migration`]).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "get",
-            Self::Set => "set",
-            Self::Update => "update",
-            Self::Remove => "remove",
-            Self::Email => "email",
-            Self::Migration => "migration",
-            Self::Confirm => "confirm",
-        }
-    }
-
-    fn from_atom(name: &str) -> Option<Self> {
-        match name {
-            "migrate" => Some(Self::Migration),
-            _ => Self::ALL.into_iter().find(|s| s.as_str() == name),
-        }
-    }
-}
-
-/// One element of `accounts`: a bare integer id, or a `'Roster'` tuple
-/// `{'Roster', Id, Names, Surnames, Size, Userlist, Roomlist, Subscribe, Phone,
-/// Avatar, Update, Status}` (Size, Userlist, Roomlist and Subscribe are not read).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RosterEntry {
-    /// Network-visible account id; `None` asks `set` to create an account.
-    pub id: Option<i64>,
-    /// Names.
-    pub names: Option<String>,
-    /// Surnames.
-    pub surnames: Option<String>,
-    /// Phone, normalised like the request's.
-    pub phone: Option<String>,
-    /// Avatar (URL or opaque text).
-    pub avatar: Option<String>,
-    /// Update time, ms.
-    pub update: Option<i64>,
-    /// Status atom's name, e.g. `"remove"` to delete the account.
-    pub status: Option<String>,
-}
-
-/// A `'Profile'` request; absent fields are `None`/empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileRequest {
-    /// Phone slot: `[]` or the caller's own; the new phone for migration/confirm.
-    pub phone: Option<String>,
-    /// Data slot, opaque bytes (the email for `email`, the code for `confirm`).
-    pub data: Option<Vec<u8>>,
-    /// Person id.
-    pub person_id: Option<String>,
-    /// Accounts: ids or `'Roster'` entries.
-    pub accounts: Vec<RosterEntry>,
-    /// Update time, ms (for `update`'s optimistic check).
-    pub update: Option<i64>,
-    /// Presence atom's name, if any.
-    pub presence: Option<String>,
-    /// What to do (always the last element).
-    pub status: ProfileStatus,
-}
+pub use roster_actors::profile::{ProfileRequest, ProfileStatus, RosterEntry};
 
 /// Reads the fields of a `'Profile'` tuple (`fields` excludes the `'Profile'` atom).
-pub(crate) fn parse(mut fields: Vec<Term>) -> Result<ProfileRequest, InvalidData> {
+pub(crate) fn parse(fields: std::vec::IntoIter<Term>) -> Result<ProfileRequest, InvalidData> {
+    let mut fields: Vec<Term> = fields.collect();
     if !(6..=8).contains(&(fields.len() + 1)) {
         return Err(InvalidData::new("Profile: tuple must have 6 to 8 elements"));
     }
@@ -110,7 +21,7 @@ pub(crate) fn parse(mut fields: Vec<Term>) -> Result<ProfileRequest, InvalidData
         .transpose()?
         .flatten()
         .as_deref()
-        .and_then(ProfileStatus::from_atom)
+        .and_then(ProfileStatus::from_name)
         .ok_or_else(|| InvalidData::new("Profile.status: unknown or missing status"))?;
     let mut slots = fields.into_iter();
     let mut next = || {
@@ -171,21 +82,4 @@ fn account(term: Term) -> Result<RosterEntry, InvalidData> {
         update: int(next(), "Roster.update")?,
         status: atom(next(), "Roster.status")?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_names_and_alias() {
-        for s in ProfileStatus::ALL {
-            assert_eq!(ProfileStatus::from_atom(s.as_str()), Some(s));
-        }
-        assert_eq!(
-            ProfileStatus::from_atom("migrate"),
-            Some(ProfileStatus::Migration)
-        );
-        assert_eq!(ProfileStatus::from_atom("delete"), None);
-    }
 }

@@ -150,3 +150,37 @@ pub struct RosterRecord {
     /// Status atom, or `[]`.
     pub status: Option<&'static str>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_tokens_codes_and_push_tokens() {
+        let record = AuthRecord {
+            token: Some("tok-secret".into()),
+            dev_key: None,
+            user_id: None,
+            phone: Some("380001122".into()),
+            client_id: Some("emqttd_abc".into()),
+            kind: AuthType::List,
+            sms_code: Some("654321".into()),
+            attempts: 0,
+            services: vec![],
+            push: Some("push-secret".into()),
+            comments: None,
+            os: None,
+            created: None,
+            last_online: None,
+        };
+        let reply = Reply::Io {
+            result: IoResult::Error("invalid_data"),
+            tail: Tail::Auth("tail-secret".into()),
+        };
+        let shown = format!("{:?} {reply:?}", Reply::Auth(record));
+        for secret in ["tok-secret", "654321", "push-secret", "tail-secret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("emqttd_abc") && shown.contains("invalid_data"));
+    }
+}

@@ -21,20 +21,21 @@ impl TryFrom<Term> for Request {
 
     /// Reads an `'Auth'` or `'Profile'` record by position.
     fn try_from(term: Term) -> Result<Self, InvalidData> {
-        let Term::Tuple(Tuple { mut elements }) = term else {
+        let Term::Tuple(Tuple { elements }) = term else {
             return Err(InvalidData::new("request is not a tuple"));
         };
-        if elements.is_empty() {
+        let mut fields = elements.into_iter();
+        let Some(first) = fields.next() else {
             return Err(InvalidData::new("request is an empty tuple"));
-        }
-        let Term::Atom(Atom { name }) = elements.remove(0) else {
+        };
+        let Term::Atom(Atom { name }) = first else {
             return Err(InvalidData::new(
                 "request tuple does not start with an atom",
             ));
         };
         match name.as_str() {
-            "Auth" => auth::parse(elements).map(Request::Auth),
-            "Profile" => profile::parse(elements).map(Request::Profile),
+            "Auth" => auth::parse(fields).map(Request::Auth),
+            "Profile" => profile::parse(fields).map(Request::Profile),
             _ => Err(InvalidData::new("unknown record")),
         }
     }

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// reg → code from the outbox → verify; the token and the logged-in ClientId.
-async fn register(server: &TestServer, reg_id: &str, phone: &str) -> (String, String) {
+pub(crate) async fn register(server: &TestServer, reg_id: &str, phone: &str) -> (String, String) {
     let mut dev = server.reg(reg_id).await;
     let (result, tail) = io(&dev
         .request(

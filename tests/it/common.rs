@@ -18,7 +18,6 @@ pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
     /// Its registry, to inspect who is connected.
-    #[allow(dead_code)]
     pub registry: Addr<Registry>,
     /// The data folder, removed when the test ends.
     pub dir: TempDir,

@@ -8,4 +8,8 @@ mod etf;
 mod load;
 mod logs;
 mod mqtt_rules;
+mod persistent;
+mod profile;
+mod profile_migrate;
+mod profile_wire;
 mod raw;

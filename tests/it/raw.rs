@@ -16,27 +16,27 @@ use mqtt::{
 use crate::common::{events_topic, invalid_data_term, term, unknown_request, TestServer, DEADLINE};
 
 /// A blocking raw MQTT connection.
-struct Raw(TcpStream);
+pub(crate) struct Raw(pub(crate) TcpStream);
 
 impl Raw {
-    fn open(server: &TestServer) -> Raw {
+    pub(crate) fn open(server: &TestServer) -> Raw {
         let s = TcpStream::connect(server.addr).expect("connect");
         s.set_read_timeout(Some(DEADLINE)).unwrap();
         Raw(s)
     }
 
-    fn send(&mut self, p: impl Into<VariablePacket>) {
+    pub(crate) fn send(&mut self, p: impl Into<VariablePacket>) {
         let mut buf = Vec::new();
         p.into().encode(&mut buf).unwrap();
         self.0.write_all(&buf).unwrap();
     }
 
-    fn recv(&mut self) -> VariablePacket {
+    pub(crate) fn recv(&mut self) -> VariablePacket {
         VariablePacket::decode(&mut self.0).expect("a packet")
     }
 
     /// Waits for the server to close the socket (EOF or reset).
-    fn wait_closed(&mut self) {
+    pub(crate) fn wait_closed(&mut self) {
         let mut buf = [0u8; 256];
         loop {
             match self.0.read(&mut buf) {
@@ -53,7 +53,7 @@ impl Raw {
         }
     }
 
-    fn connect(server: &TestServer, id: &str, keep_alive: u16) -> Raw {
+    pub(crate) fn connect(server: &TestServer, id: &str, keep_alive: u16) -> Raw {
         let mut raw = Raw::open(server);
         let mut c = ConnectPacket::new(id);
         c.set_keep_alive(keep_alive);

@@ -12,6 +12,7 @@ use super::{
     jwt::{JwtConfigError, JwtVerifier},
     ops::{self, settle, Ctx, SendCode, TokenRefusal},
     request::{AuthRequest, AuthType},
+    send,
 };
 use crate::{
     channel::{self, Delivery, Lang, SmsActor, VoiceActor},
@@ -275,34 +276,27 @@ impl Inner {
     }
 
     /// Sends a code by SMS (`lang` None) or voice; the answer for the client.
-    async fn deliver(&self, send: SendCode, lang: Option<Lang>) -> Result<AuthOk, AuthError> {
-        let phone = send.phone.as_str().to_owned();
-        let code = send.code.expose().to_owned();
-        match lang {
-            None => match self
-                .sms
-                .send(channel::SendCode(Delivery::sms(phone, code)))
-                .await
-            {
-                Ok(Ok(())) => Ok(AuthOk::SmsSent),
-                Ok(Err(e)) => {
-                    log::warn!("auth: sms to {} failed: {e}", send.phone.masked());
-                    Err(AuthError::SmsNotSent)
-                }
-                Err(_) => Err(AuthError::SmsNotSent),
-            },
-            Some(lang) => match self
-                .voice
-                .send(channel::SendCode(Delivery::voice(phone, code, lang)))
-                .await
-            {
-                Ok(Ok(())) => Ok(AuthOk::CallInProgress),
-                Ok(Err(e)) => {
-                    log::warn!("auth: call to {} failed: {e}", send.phone.masked());
-                    Err(AuthError::CallFailed)
-                }
-                Err(_) => Err(AuthError::CallFailed),
-            },
+    async fn deliver(&self, code: SendCode, lang: Option<Lang>) -> Result<AuthOk, AuthError> {
+        let Some(lang) = lang else {
+            return if send::sms(&self.sms, code, "auth").await {
+                Ok(AuthOk::SmsSent)
+            } else {
+                Err(AuthError::SmsNotSent)
+            };
+        };
+        let masked = code.phone.masked();
+        let call = Delivery::voice(
+            code.phone.as_str().to_owned(),
+            code.code.expose().to_owned(),
+            lang,
+        );
+        match self.voice.send(channel::SendCode(call)).await {
+            Ok(Ok(())) => Ok(AuthOk::CallInProgress),
+            Ok(Err(e)) => {
+                log::warn!("auth: call to {masked} failed: {e}");
+                Err(AuthError::CallFailed)
+            }
+            Err(_) => Err(AuthError::CallFailed),
         }
     }
 }

@@ -7,6 +7,8 @@ mod jwt;
 mod ops;
 mod request;
 mod schema;
+pub(crate) mod send;
+pub(crate) mod sessions;
 
 pub use actor::{now_ms, AuthActor, AuthCaller, CheckToken, ConnectRefusal, Disconnected, Handle};
 pub use answer::{AuthAnswer, AuthError, AuthOk, SessionView};

@@ -18,6 +18,8 @@ pub const MIGRATIONS: &[&str] = &[
      ) STRICT;",
     // 2: Auth sessions and the per-phone send history.
     crate::auth::SCHEMA,
+    // 3: Profile: persons, profiles, 'Roster' accounts, pending phone migrations.
+    crate::profile::SCHEMA,
 ];
 
 /// Brings the database up to date, one migration per `BEGIN IMMEDIATE` transaction.

@@ -19,6 +19,7 @@ mod job;
 pub mod meta;
 mod migrations;
 mod open;
+mod outcome;
 mod reader;
 mod writer;
 
@@ -29,4 +30,5 @@ pub use config::{StoreConfig, Synchronous};
 pub use error::StoreError;
 pub use handle::Store;
 pub use migrations::MIGRATIONS;
+pub use outcome::{settle, Fail};
 pub use writer::StoreStats;

@@ -55,7 +55,8 @@ fn length_prefixes_are_checked_against_the_bytes_left() {
         p.push(106);
         assert!(refused(&p).contains("truncated"), "tag {tag}");
     }
-    assert!(refused(&[131, 107, 0xFF, 0xFF, 1, 2]).contains("truncated"));
+    assert!(refused(&[131, 107, 0x01, 0x00, 1, 2]).contains("truncated"));
+    assert!(refused(&[131, 107, 0xFF, 0xFF, 1, 2]).contains("max_list_len"));
     assert!(refused(&[131, 100, 0xFF, 0xFF, b'a']).contains("truncated"));
     assert!(refused(&[131, 110, 0xFF, 0, 1]).contains("truncated"));
     let mut long_atom = vec![131, 118, 1, 0];
@@ -161,4 +162,51 @@ fn not_a_request() {
     let e = decode(&improper_token, &Limits::default()).unwrap_err();
     assert!(e.reason.contains("Auth.token"), "{}", e.reason);
     assert_eq!(e.auth_token, None);
+}
+
+#[test]
+fn byte_strings_count_as_lists() {
+    let limits = Limits {
+        max_list_len: 4,
+        max_elements: 8,
+        ..Limits::default()
+    };
+    let string = |n: u8| {
+        let mut p = vec![131, 107, 0, n];
+        p.extend(std::iter::repeat_n(1, n as usize));
+        p
+    };
+    assert_eq!(reason(&string(4), &limits), "request is not a tuple");
+    assert!(reason(&string(5), &limits).contains("max_list_len"));
+    let two = [131, 104, 2, 107, 0, 4, 1, 1, 1, 1, 107, 0, 4, 1, 1, 1, 1];
+    assert!(reason(&two, &limits).contains("max_elements"));
+}
+
+/// Stack a thread needs for the deepest term the ceiling allows: an eighth of
+/// the default 2 MiB, even in a debug build (where frames are largest).
+const STACK: usize = 256 * 1024;
+
+#[test]
+fn ceiling_depth_fits_a_small_stack() {
+    let limits = Limits {
+        max_depth: DEPTH_CEILING,
+        ..Limits::default()
+    };
+    let mut p = vec![131];
+    for level in 1..DEPTH_CEILING {
+        if level % 2 == 0 {
+            p.extend_from_slice(&[104, 1]);
+        } else {
+            p.extend_from_slice(&[108, 0, 0, 0, 1]);
+        }
+    }
+    p.push(106);
+    p.extend(std::iter::repeat_n(106, DEPTH_CEILING / 2));
+    let r = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || decode(&p, &limits).map(|_| ()).map_err(|e| e.reason))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(r, Err("request is not a tuple".to_owned()));
 }

@@ -1,8 +1,12 @@
 //! Tests of the ETF edge that span several files: Erlang-made vectors, Erlang
-//! reading our replies, hostile input and byte-exact replies.
+//! reading our replies, hostile input, byte-exact replies and property tests.
 
 mod erlang;
+mod fuzz;
 mod hostile;
+mod model;
+mod props;
 mod replies;
+mod strategies;
 mod support;
 mod vectors;

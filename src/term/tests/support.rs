@@ -91,3 +91,96 @@ pub fn vector(name: &str) -> &'static [u8] {
         .map(|(_, bytes)| *bytes)
         .unwrap_or_else(|| panic!("no vector {name}"))
 }
+
+/// How the test encoder writes what Erlang could write in several ways.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Atom tag: 100, 115, 118 or 119 (100/115 need Latin-1 names).
+    pub atom_tag: u8,
+    /// Write non-empty lists of integers 0..=255 as `STRING_EXT`, as OTP does.
+    pub strings: bool,
+}
+
+/// Encodes a term the way a client might (test side only; trusted input).
+pub fn etf(term: &eetf::Term, style: Style) -> Vec<u8> {
+    let mut out = vec![131];
+    write(&mut out, term, style);
+    out
+}
+
+fn write(out: &mut Vec<u8>, term: &eetf::Term, style: Style) {
+    use eetf::Term;
+    match term {
+        Term::Atom(a) => {
+            let bytes: Vec<u8> = match style.atom_tag {
+                100 | 115 => a
+                    .name
+                    .chars()
+                    .map(|c| u8::try_from(c as u32).unwrap())
+                    .collect(),
+                _ => a.name.as_bytes().to_vec(),
+            };
+            out.push(style.atom_tag);
+            match style.atom_tag {
+                100 | 118 => out.extend_from_slice(&(bytes.len() as u16).to_be_bytes()),
+                _ => out.push(u8::try_from(bytes.len()).unwrap()),
+            }
+            out.extend_from_slice(&bytes);
+        }
+        Term::FixInteger(i) => match u8::try_from(i.value) {
+            Ok(b) => out.extend_from_slice(&[97, b]),
+            Err(_) => {
+                out.push(98);
+                out.extend_from_slice(&i.value.to_be_bytes());
+            }
+        },
+        Term::BigInteger(b) => {
+            let v = i64::try_from(&b.value).unwrap();
+            let digits = v.unsigned_abs().to_le_bytes();
+            let used = digits.iter().rposition(|&d| d != 0).map_or(1, |i| i + 1);
+            out.extend_from_slice(&[110, used as u8, u8::from(v < 0)]);
+            out.extend_from_slice(&digits[..used]);
+        }
+        Term::Binary(b) => {
+            out.push(109);
+            out.extend_from_slice(&(b.bytes.len() as u32).to_be_bytes());
+            out.extend_from_slice(&b.bytes);
+        }
+        Term::ByteList(b) => {
+            out.push(107);
+            out.extend_from_slice(&(b.bytes.len() as u16).to_be_bytes());
+            out.extend_from_slice(&b.bytes);
+        }
+        Term::List(l) if l.elements.is_empty() => out.push(106),
+        Term::List(l) => {
+            let small: Option<Vec<u8>> = l
+                .elements
+                .iter()
+                .map(|e| match e {
+                    Term::FixInteger(i) => u8::try_from(i.value).ok(),
+                    _ => None,
+                })
+                .collect();
+            match small {
+                Some(bytes) if style.strings => {
+                    write(out, &Term::from(eetf::ByteList::from(bytes)), style)
+                }
+                _ => {
+                    out.push(108);
+                    out.extend_from_slice(&(l.elements.len() as u32).to_be_bytes());
+                    for e in &l.elements {
+                        write(out, e, style);
+                    }
+                    out.push(106);
+                }
+            }
+        }
+        Term::Tuple(t) => {
+            out.extend_from_slice(&[104, u8::try_from(t.elements.len()).unwrap()]);
+            for e in &t.elements {
+                write(out, e, style);
+            }
+        }
+        other => panic!("test encoder does not write {other}"),
+    }
+}

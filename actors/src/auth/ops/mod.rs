@@ -28,36 +28,16 @@ pub struct Ctx {
     pub now: i64,
 }
 
-/// An operation's failure: a reply for the client, or a database error.
-#[derive(Debug)]
-pub enum Fail {
-    /// Answer the client with this error; what was written so far is kept.
-    Auth(AuthError),
-    /// The database failed: the job is rolled back.
-    Db(rusqlite::Error),
-}
+/// An operation's failure: an Auth error for the client, or a database error.
+pub type Fail = crate::store::Fail<AuthError>;
 
 impl From<AuthError> for Fail {
     fn from(e: AuthError) -> Self {
-        Fail::Auth(e)
+        Fail::Domain(e)
     }
 }
 
-impl From<rusqlite::Error> for Fail {
-    fn from(e: rusqlite::Error) -> Self {
-        Fail::Db(e)
-    }
-}
-
-/// Turns an operation's outcome into what a store job returns: domain errors are
-/// results (their writes commit), database errors abort the job.
-pub fn settle<T>(r: Result<T, Fail>) -> Result<Result<T, AuthError>, crate::store::StoreError> {
-    match r {
-        Ok(v) => Ok(Ok(v)),
-        Err(Fail::Auth(e)) => Ok(Err(e)),
-        Err(Fail::Db(e)) => Err(e.into()),
-    }
-}
+pub use crate::store::settle;
 
 /// The logged-in ClientId a registering one becomes: `emqttd_<symbols>`.
 pub fn logged_in_id(reg_id: &str) -> String {

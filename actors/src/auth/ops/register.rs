@@ -3,27 +3,17 @@
 
 use rusqlite::{params, Connection};
 
+pub use crate::auth::send::SendCode;
+
 use super::{
     row::{self, SessionRow},
     Ctx, Fail,
 };
 use crate::{
-    auth::{answer::AuthError, request::AuthRequest},
+    auth::{answer::AuthError, request::AuthRequest, send},
     phone::Phone,
     secret::{Code, Token},
 };
-
-/// Milliseconds in the rolling window of the per-phone limit.
-const HOUR_MS: i64 = 3_600_000;
-
-/// A code to deliver after the commit.
-#[derive(Debug)]
-pub struct SendCode {
-    /// Where to.
-    pub phone: Phone,
-    /// What (secret).
-    pub code: Code,
-}
 
 /// A pending session was created.
 #[derive(Debug)]
@@ -43,35 +33,16 @@ fn check_limits(
     phone: &str,
     last_send: Option<i64>,
 ) -> Result<(), Fail> {
-    let cooldown = ctx.cfg.resend_cooldown_secs as i64 * 1000;
-    if last_send.is_some_and(|t| ctx.now - t < cooldown) {
-        return Err(AuthError::TooManyRequests.into());
+    if send::may_send(conn, &ctx.cfg, ctx.now, phone, last_send)? {
+        Ok(())
+    } else {
+        Err(AuthError::TooManyRequests.into())
     }
-    let sent: i64 = conn
-        .prepare_cached("SELECT COUNT(*) FROM auth_send WHERE phone = ?1 AND at > ?2")?
-        .query_row(params![phone, ctx.now - HOUR_MS], |r| r.get(0))?;
-    if sent >= i64::from(ctx.cfg.max_sends_per_phone_per_hour) {
-        return Err(AuthError::TooManyRequests.into());
-    }
-    Ok(())
 }
 
-/// Counts a send against the phone, forgetting sends older than the window.
-fn record_send(conn: &Connection, ctx: &Ctx, phone: &str) -> Result<(), Fail> {
-    conn.prepare_cached("DELETE FROM auth_send WHERE phone = ?1 AND at <= ?2")?
-        .execute(params![phone, ctx.now - HOUR_MS])?;
-    conn.prepare_cached("INSERT INTO auth_send (phone, at) VALUES (?1, ?2)")?
-        .execute(params![phone, ctx.now])?;
-    Ok(())
-}
-
-/// A new code for `phone`: the fixed one for test numbers, else random.
+/// A new code for `phone`: the fixed one for test numbers (`true`), else random.
 fn new_code(ctx: &Ctx, phone: &str) -> Result<(Code, bool), Fail> {
-    if ctx.cfg.test_numbers.covers(phone) {
-        return Ok((Code::from_text(&ctx.cfg.test_numbers.code), true));
-    }
-    let code = Code::generate(ctx.cfg.code_length).map_err(|_| AuthError::Unavailable)?;
-    Ok((code, false))
+    send::new_code(&ctx.cfg, phone).map_err(|_| AuthError::Unavailable.into())
 }
 
 /// `reg`: creates or replaces the pending session of `client_id`.
@@ -118,7 +89,7 @@ pub fn reg(
         },
     )?;
     if sends {
-        record_send(conn, ctx, phone.as_str())?;
+        send::record_send(conn, ctx.now, phone.as_str())?;
     }
     Ok(RegDone {
         token,
@@ -146,7 +117,7 @@ pub fn resend(
     let (code, test) = new_code(ctx, &row.phone)?;
     if !test {
         check_limits(conn, ctx, &row.phone, row.last_send)?;
-        record_send(conn, ctx, &row.phone)?;
+        send::record_send(conn, ctx.now, &row.phone)?;
     }
     conn.prepare_cached(
         "UPDATE auth_session SET code_hash = ?1, code_at = ?2, attempts = 0, \

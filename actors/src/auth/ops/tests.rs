@@ -13,7 +13,9 @@ use crate::auth::{
 
 fn db() -> Connection {
     let c = Connection::open_in_memory().unwrap();
-    c.execute_batch(crate::auth::SCHEMA).unwrap();
+    for m in crate::store::MIGRATIONS {
+        c.execute_batch(m).unwrap();
+    }
     c
 }
 
@@ -50,7 +52,7 @@ fn verify_req(token: &str, code: &str) -> AuthRequest {
 
 fn auth_err<T: std::fmt::Debug>(r: Result<T, Fail>) -> AuthError {
     match r {
-        Err(Fail::Auth(e)) => e,
+        Err(Fail::Domain(e)) => e,
         other => panic!("expected an Auth error, got {other:?}"),
     }
 }

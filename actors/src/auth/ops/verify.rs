@@ -1,5 +1,6 @@
 //! `verify`: the code (or JWT) against the pending session; success turns it into a
-//! logged-in session `emqttd_<symbols>`, replacing an older one with that id.
+//! logged-in session `emqttd_<symbols>`, replacing an older one with that id, and
+//! creates the account's profile on its first login (its person id is the user_id).
 
 use rusqlite::{params, Connection};
 
@@ -88,6 +89,8 @@ pub fn verify(
         }
     }
     let new_id = logged_in_id(client_id);
+    // The account's profile is created at its first login, in this transaction.
+    let person_id = crate::profile::ensure(conn, &row.phone, ctx.now)?;
     let replaced = row::delete(conn, &new_id)?;
     row::delete(conn, client_id)?;
     row::insert(
@@ -96,7 +99,7 @@ pub fn verify(
             client_id: new_id.clone(),
             logged_in: true,
             dev_key: req.dev_key.clone().or(row.dev_key.clone()),
-            user_id: Some(row.phone.clone()),
+            user_id: Some(person_id),
             code_hash: None,
             code_at: None,
             attempts: 0,

@@ -1,0 +1,86 @@
+//! Sending verification codes, shared by Auth (`reg`, `resend`, `voice`) and Profile
+//! (`migration`): a fresh code or a test number's fixed one, the per-session cooldown
+//! and the per-phone hourly limit over `auth_send`, and delivery by SMS.
+
+use actix::Addr;
+use rusqlite::{params, Connection};
+
+use super::config::AuthConfig;
+use crate::{
+    channel::{self, Delivery, SmsActor},
+    phone::Phone,
+    secret::Code,
+};
+
+/// Milliseconds in the rolling window of the per-phone limit.
+const HOUR_MS: i64 = 3_600_000;
+
+/// A code to deliver after the commit.
+#[derive(Debug)]
+pub struct SendCode {
+    /// Where to.
+    pub phone: Phone,
+    /// What (secret).
+    pub code: Code,
+}
+
+/// A new code for `phone` and whether it is a test number's fixed one (which is not
+/// sent and not limited).
+pub fn new_code(cfg: &AuthConfig, phone: &str) -> std::io::Result<(Code, bool)> {
+    if cfg.test_numbers.covers(phone) {
+        return Ok((Code::from_text(&cfg.test_numbers.code), true));
+    }
+    Ok((Code::generate(cfg.code_length)?, false))
+}
+
+/// Whether a code may be sent to `phone` at `now`: not within `resend_cooldown_secs`
+/// of `last_send` (the asking session's last send) and fewer than
+/// `max_sends_per_phone_per_hour` sends to the phone in the last hour.
+pub fn may_send(
+    conn: &Connection,
+    cfg: &AuthConfig,
+    now: i64,
+    phone: &str,
+    last_send: Option<i64>,
+) -> rusqlite::Result<bool> {
+    let cooldown = cfg.resend_cooldown_secs as i64 * 1000;
+    if last_send.is_some_and(|t| now - t < cooldown) {
+        return Ok(false);
+    }
+    let sent: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM auth_send WHERE phone = ?1 AND at > ?2")?
+        .query_row(params![phone, now - HOUR_MS], |r| r.get(0))?;
+    Ok(sent < i64::from(cfg.max_sends_per_phone_per_hour))
+}
+
+/// Counts a send against the phone, forgetting sends older than the window.
+pub fn record_send(conn: &Connection, now: i64, phone: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM auth_send WHERE phone = ?1 AND at <= ?2")?
+        .execute(params![phone, now - HOUR_MS])?;
+    conn.prepare_cached("INSERT INTO auth_send (phone, at) VALUES (?1, ?2)")?
+        .execute(params![phone, now])?;
+    Ok(())
+}
+
+/// Delivers `send` by SMS; whether the provider took it (failures are logged here,
+/// with the phone masked and never the code).
+pub async fn sms(sms: &Addr<SmsActor>, send: SendCode, what: &str) -> bool {
+    let delivery = Delivery::sms(
+        send.phone.as_str().to_owned(),
+        send.code.expose().to_owned(),
+    );
+    match sms.send(channel::SendCode(delivery)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            log::warn!("{what}: sms to {} failed: {e}", send.phone.masked());
+            false
+        }
+        Err(_) => {
+            log::warn!(
+                "{what}: sms to {} failed: channel stopped",
+                send.phone.masked()
+            );
+            false
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The ProfileActor: checks who asks, runs each request as one store job (group
+//! committed, answered after COMMIT), then asks the hub for presence, publishes
+//! changes to the account's other sessions and closes the connections of a removed
+//! account. It never blocks: every request is a future of its own.
+
+use std::sync::Arc;
+
+use actix::prelude::*;
+
+use super::{
+    answer::{Presence, ProfileAnswer, ProfileError, ProfileOk, ProfileView},
+    config::ProfileConfig,
+    ops::{self, settle, Ctx, Loaded},
+    request::{ProfileRequest, ProfileStatus},
+};
+use crate::{
+    auth::{now_ms, send, AuthConfig},
+    channel::SmsActor,
+    hub::Hub,
+    secret::CodeKey,
+    store::{Store, StoreError},
+};
+
+/// The connection a request came from, as the edge vouches for it.
+#[derive(Clone)]
+pub struct ProfileCaller {
+    /// Its ClientId.
+    pub client_id: String,
+    /// Logged in (an `emqttd_` id whose token was checked at CONNECT).
+    pub logged_in: bool,
+    /// The token it connected with (logged-in only); checked again in every job, so
+    /// a connection whose session died acts for nobody.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ProfileCaller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileCaller")
+            .field("client_id", &self.client_id)
+            .field("logged_in", &self.logged_in)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Handle one Profile request.
+#[derive(Message)]
+#[rtype(result = "ProfileAnswer")]
+pub struct Handle {
+    /// Who asks.
+    pub caller: ProfileCaller,
+    /// What.
+    pub req: ProfileRequest,
+}
+
+/// What every request needs; shared by the futures the actor spawns.
+struct Inner {
+    /// SQLite.
+    store: Store,
+    /// Migration codes by SMS.
+    sms: Addr<SmsActor>,
+    /// `[profile]`.
+    cfg: Arc<ProfileConfig>,
+    /// `[auth]`, for migration codes.
+    auth: Arc<AuthConfig>,
+    /// Key codes are hashed under.
+    key: CodeKey,
+    /// Presence, fan-out, closing connections.
+    hub: Arc<dyn Hub>,
+}
+
+/// The Profile actor.
+pub struct ProfileActor {
+    /// Shared with in-flight requests.
+    inner: Arc<Inner>,
+}
+
+impl ProfileActor {
+    /// Builds the actor.
+    pub fn new(
+        store: Store,
+        sms: Addr<SmsActor>,
+        cfg: ProfileConfig,
+        auth: AuthConfig,
+        key: CodeKey,
+        hub: Arc<dyn Hub>,
+    ) -> ProfileActor {
+        ProfileActor {
+            inner: Arc::new(Inner {
+                store,
+                sms,
+                cfg: Arc::new(cfg),
+                auth: Arc::new(auth),
+                key,
+                hub,
+            }),
+        }
+    }
+}
+
+impl Actor for ProfileActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<Handle> for ProfileActor {
+    type Result = ResponseFuture<ProfileAnswer>;
+
+    fn handle(&mut self, m: Handle, _: &mut Context<Self>) -> Self::Result {
+        let inner = self.inner.clone();
+        Box::pin(async move { inner.handle(m.caller, m.req).await.into() })
+    }
+}
+
+/// A store job's outcome as a domain result; store failures are logged here once.
+fn flat<T>(r: Result<Result<T, ProfileError>, StoreError>) -> Result<T, ProfileError> {
+    r.unwrap_or_else(|e| {
+        log::error!("profile: store failed: {e}");
+        Err(ProfileError::Unavailable)
+    })
+}
+
+impl Inner {
+    fn ctx(&self) -> Ctx {
+        Ctx {
+            cfg: self.cfg.clone(),
+            auth: self.auth.clone(),
+            key: self.key.clone(),
+            now: now_ms(),
+        }
+    }
+
+    async fn handle(
+        self: Arc<Self>,
+        caller: ProfileCaller,
+        req: ProfileRequest,
+    ) -> Result<ProfileOk, ProfileError> {
+        use ProfileStatus::*;
+        if !caller.logged_in {
+            return Err(ProfileError::NotAuthorized);
+        }
+        let ctx = self.ctx();
+        let status = req.status;
+        let (id, token) = (caller.client_id.clone(), caller.token.clone());
+        // The phone slot names the caller's own account, except where it names the
+        // phone to migrate to.
+        let checks_phone = !matches!(status, Migration | Confirm);
+        let job = move |conn: &rusqlite::Connection| -> Result<_, ops::Fail> {
+            let phone = ops::caller_phone(conn, &id, token.as_deref())?;
+            if checks_phone {
+                ops::own_phone(req.phone.as_deref(), &phone)?;
+            }
+            Ok((phone, req))
+        };
+        match status {
+            Get => {
+                let loaded = flat(
+                    self.store
+                        .read(move |c| {
+                            settle(job(c).and_then(|(phone, _)| {
+                                ops::load(c, &phone)?
+                                    .ok_or_else(|| ProfileError::NotAuthorized.into())
+                            }))
+                        })
+                        .await,
+                )?;
+                Ok(ProfileOk::Shown(self.present(loaded).await.0))
+            }
+            Set | Update => {
+                let guarded = status == Update;
+                let loaded = flat(
+                    self.store
+                        .write(move |tx| {
+                            settle(job(tx).and_then(|(phone, req)| {
+                                ops::change(tx, &ctx, &phone, &req, guarded)
+                            }))
+                        })
+                        .await,
+                )?;
+                Ok(ProfileOk::Changed(self.publish(loaded, &caller).await))
+            }
+            Confirm => {
+                let loaded = flat(
+                    self.store
+                        .write(move |tx| {
+                            settle(job(tx).and_then(|(phone, req)| {
+                                ops::confirm(
+                                    tx,
+                                    &ctx,
+                                    &phone,
+                                    req.phone.as_deref(),
+                                    req.data.as_deref(),
+                                )
+                            }))
+                        })
+                        .await,
+                )?;
+                log::info!("profile: {} moved its account", caller.client_id);
+                Ok(ProfileOk::Changed(self.publish(loaded, &caller).await))
+            }
+            Remove => {
+                let loaded = flat(
+                    self.store
+                        .write(move |tx| {
+                            settle(job(tx).and_then(|(phone, _)| ops::remove(tx, &phone)))
+                        })
+                        .await,
+                )?;
+                let (view, sessions) = self.present(loaded).await;
+                for other in sessions.iter().filter(|s| **s != caller.client_id) {
+                    self.hub.close(other);
+                }
+                log::info!("profile: {} removed its account", caller.client_id);
+                Ok(ProfileOk::Removed(view))
+            }
+            Email => {
+                flat(
+                    self.store
+                        .write(move |tx| {
+                            settle(job(tx).and_then(|(phone, req)| {
+                                ops::email(tx, &phone, req.data.as_deref())
+                            }))
+                        })
+                        .await,
+                )?;
+                Ok(ProfileOk::EmailSaved)
+            }
+            Migration => {
+                let to_send = flat(
+                    self.store
+                        .write(move |tx| {
+                            settle(job(tx).and_then(|(phone, req)| {
+                                ops::start_migration(tx, &ctx, &phone, req.phone.as_deref())
+                            }))
+                        })
+                        .await,
+                )?;
+                let Some(code) = to_send else {
+                    return Ok(ProfileOk::SmsSent);
+                };
+                if send::sms(&self.sms, code, "profile").await {
+                    Ok(ProfileOk::SmsSent)
+                } else {
+                    Err(ProfileError::SmsNotSent)
+                }
+            }
+        }
+    }
+
+    /// Fills in the presence; the view and the phone's sessions.
+    async fn present(&self, loaded: Loaded) -> (ProfileView, Vec<String>) {
+        let Loaded { mut view, sessions } = loaded;
+        view.presence = if self.hub.any_online(sessions.clone()).await {
+            Presence::Online
+        } else {
+            Presence::Offline
+        };
+        (view, sessions)
+    }
+
+    /// Publishes a changed profile to every other session of the account.
+    async fn publish(&self, loaded: Loaded, caller: &ProfileCaller) -> ProfileView {
+        let (view, sessions) = self.present(loaded).await;
+        for other in sessions.iter().filter(|s| **s != caller.client_id) {
+            self.hub.deliver_profile(other, &view);
+        }
+        view
+    }
+}

@@ -1,0 +1,26 @@
+//! Profile (SPEC §5): the phone account's profile, its `'Roster'` accounts, the
+//! contact email and moving the account to another phone.
+//!
+//! # Layout
+//! - `request.rs`: [`ProfileRequest`], [`ProfileStatus`], [`RosterEntry`] (parsed at
+//!   the edge).
+//! - `answer.rs`: [`ProfileAnswer`], [`ProfileOk`], [`ProfileError`], [`ProfileView`].
+//! - `config.rs`: [`ProfileConfig`], the `[profile]` section.
+//! - `schema.rs`: [`SCHEMA`], the tables (migration 3).
+//! - `actor.rs`: [`ProfileActor`] and its [`Handle`] message.
+//! - `ops/`: the operations, plain functions over a connection; [`ensure`] is called
+//!   by Auth's `verify` to create the profile at an account's first login.
+
+mod actor;
+mod answer;
+mod config;
+mod ops;
+mod request;
+mod schema;
+
+pub use actor::{Handle, ProfileActor, ProfileCaller};
+pub use answer::{AccountView, Presence, ProfileAnswer, ProfileError, ProfileOk, ProfileView};
+pub use config::ProfileConfig;
+pub use ops::{ensure, next_update, valid_email};
+pub use request::{ProfileRequest, ProfileStatus, RosterEntry};
+pub use schema::SCHEMA;

@@ -1,0 +1,29 @@
+//! The profile of a phone account is created at its first successful verify: a
+//! person, the profile and its first `'Roster'` account, in the verify's transaction.
+
+use rusqlite::{params, Connection};
+
+use super::rows;
+
+/// The person id of `phone`'s profile, creating the person, the profile and its first
+/// account when the phone has none yet.
+pub fn ensure(conn: &Connection, phone: &str, now: i64) -> rusqlite::Result<String> {
+    if let Some(p) = rows::by_phone(conn, phone)? {
+        return Ok(p.person_id);
+    }
+    // Not a secret, only unique: SQLite's randomness is enough.
+    let person_id: String = conn
+        .prepare_cached(
+            "INSERT INTO person (id, created) VALUES (lower(hex(randomblob(16))), ?1) RETURNING id",
+        )?
+        .query_row(params![now], |r| r.get(0))?;
+    conn.prepare_cached(
+        "INSERT INTO profile (person_id, phone, update_ms, created) VALUES (?1, ?2, ?3, ?3)",
+    )?
+    .execute(params![person_id, phone, now])?;
+    conn.prepare_cached(
+        "INSERT INTO roster_account (person_id, update_ms, created) VALUES (?1, ?2, ?2)",
+    )?
+    .execute(params![person_id, now])?;
+    Ok(person_id)
+}

@@ -1,0 +1,143 @@
+//! `migration` and `confirm`: a code sent by SMS to the new phone (with Auth's code
+//! length, TTL, attempts and send limits), then the account moves there: profile,
+//! accounts and every logged-in session, in one transaction.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{
+    rows::{self, Loaded},
+    Ctx, Fail,
+};
+use crate::{
+    auth::send::{self, SendCode},
+    phone::Phone,
+    profile::answer::ProfileError,
+    secret::Code,
+};
+
+/// A pending migration.
+struct Pending {
+    /// Where to.
+    new_phone: String,
+    /// HMAC of the code.
+    code_hash: Vec<u8>,
+    /// When the code was issued, ms.
+    code_at: i64,
+    /// Wrong codes so far.
+    attempts: i64,
+    /// When a code was last sent, ms.
+    last_send: Option<i64>,
+}
+
+fn pending(conn: &Connection, person_id: &str) -> rusqlite::Result<Option<Pending>> {
+    conn.prepare_cached(
+        "SELECT new_phone, code_hash, code_at, attempts, last_send FROM profile_migration \
+         WHERE person_id = ?1",
+    )?
+    .query_row(params![person_id], |r| {
+        Ok(Pending {
+            new_phone: r.get(0)?,
+            code_hash: r.get(1)?,
+            code_at: r.get(2)?,
+            attempts: r.get(3)?,
+            last_send: r.get(4)?,
+        })
+    })
+    .optional()
+}
+
+/// What a migration code is hashed for: this person moving to this phone.
+fn scope(person_id: &str, new_phone: &str) -> String {
+    format!("migrate:{person_id}:{new_phone}")
+}
+
+/// The new phone in the request's phone slot.
+fn target(slot: Option<&str>) -> Result<Phone, Fail> {
+    Phone::parse(slot.unwrap_or("")).map_err(|_| ProfileError::InvalidPhone.into())
+}
+
+/// `migration`: records a fresh code for moving `phone`'s account to the phone in
+/// `slot` (replacing an earlier pending migration); the code to send, `None` for a
+/// test number.
+pub fn start_migration(
+    conn: &Connection,
+    ctx: &Ctx,
+    phone: &str,
+    slot: Option<&str>,
+) -> Result<Option<SendCode>, Fail> {
+    let new = target(slot)?;
+    let profile = rows::by_phone(conn, phone)?.ok_or(ProfileError::NotAuthorized)?;
+    if rows::taken(conn, new.as_str())? {
+        return Err(ProfileError::PhoneTaken.into());
+    }
+    let last_send = pending(conn, &profile.person_id)?.and_then(|p| p.last_send);
+    let (code, test) =
+        send::new_code(&ctx.auth, new.as_str()).map_err(|_| ProfileError::Unavailable)?;
+    if !test {
+        if !send::may_send(conn, &ctx.auth, ctx.now, new.as_str(), last_send)? {
+            return Err(ProfileError::TooManyRequests.into());
+        }
+        send::record_send(conn, ctx.now, new.as_str())?;
+    }
+    let hash = ctx
+        .key
+        .hash(&scope(&profile.person_id, new.as_str()), &code);
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO profile_migration \
+         (person_id, new_phone, code_hash, code_at, attempts, last_send) \
+         VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+    )?
+    .execute(params![
+        profile.person_id,
+        new.as_str(),
+        hash.to_vec(),
+        ctx.now,
+        if test { last_send } else { Some(ctx.now) }
+    ])?;
+    Ok((!test).then_some(SendCode { phone: new, code }))
+}
+
+/// `confirm`: checks the code in `data` for the pending move of `phone`'s account to
+/// the phone in `slot`, and moves it. A wrong code is counted (and that count kept).
+pub fn confirm(
+    conn: &Connection,
+    ctx: &Ctx,
+    phone: &str,
+    slot: Option<&str>,
+    data: Option<&[u8]>,
+) -> Result<Loaded, Fail> {
+    let new = target(slot)?;
+    let profile = rows::by_phone(conn, phone)?.ok_or(ProfileError::NotAuthorized)?;
+    let p = pending(conn, &profile.person_id)?
+        .filter(|p| p.new_phone == new.as_str())
+        .ok_or(ProfileError::SessionNotFound)?;
+    if p.attempts >= i64::from(ctx.auth.max_attempts) {
+        return Err(ProfileError::AttemptsExpired.into());
+    }
+    if ctx.now - p.code_at >= ctx.auth.code_ttl_secs as i64 * 1000 {
+        return Err(ProfileError::CodeExpired.into());
+    }
+    let code = data
+        .and_then(|d| std::str::from_utf8(d).ok())
+        .map(Code::from_text);
+    let scope = scope(&profile.person_id, new.as_str());
+    if !code.is_some_and(|c| ctx.key.matches(&scope, &c, &p.code_hash)) {
+        conn.prepare_cached(
+            "UPDATE profile_migration SET attempts = attempts + 1 WHERE person_id = ?1",
+        )?
+        .execute(params![profile.person_id])?;
+        return Err(ProfileError::InvalidSmsCode.into());
+    }
+    if rows::taken(conn, new.as_str())? {
+        return Err(ProfileError::PhoneTaken.into());
+    }
+    let update = rows::next_update(profile.update, ctx.now);
+    conn.prepare_cached("UPDATE profile SET phone = ?1, update_ms = ?2 WHERE person_id = ?3")?
+        .execute(params![new.as_str(), update, profile.person_id])?;
+    conn.prepare_cached("UPDATE roster_account SET update_ms = ?1 WHERE person_id = ?2")?
+        .execute(params![update, profile.person_id])?;
+    conn.prepare_cached("DELETE FROM profile_migration WHERE person_id = ?1")?
+        .execute(params![profile.person_id])?;
+    crate::auth::sessions::move_phone(conn, phone, new.as_str())?;
+    Ok(rows::load(conn, new.as_str())?.ok_or(ProfileError::NotAuthorized)?)
+}
