@@ -1,9 +1,11 @@
 //! Who is connected: session takeover, delivery by ClientId, persistent-session parking
 //! with expiry, and the shutdown drain. One actor; sessions on every worker talk to it.
+//! Presence (is any of these ClientIds connected?) is read without a message, from
+//! any thread: it is asked once per Profile request.
 
 use std::{
     collections::HashMap,
-    sync::Arc,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -20,6 +22,23 @@ struct Live {
     addr: WeakAddr<Session>,
 }
 
+/// The registry's table of connected clients, behind a lock so that presence can be
+/// read from any thread. Only the registry actor changes it.
+#[derive(Clone, Default)]
+pub struct Presence(Arc<Mutex<HashMap<Arc<str>, Live>>>);
+
+impl Presence {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Live>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether any of `client_ids` is connected now.
+    pub fn any_online<S: AsRef<str>>(&self, client_ids: &[S]) -> bool {
+        let live = self.lock();
+        client_ids.iter().any(|id| live.contains_key(id.as_ref()))
+    }
+}
+
 /// A persistent session whose client is away.
 struct Parked {
     /// What it keeps.
@@ -31,7 +50,7 @@ struct Parked {
 /// The registry actor.
 pub struct Registry {
     /// Connected clients by ClientId.
-    live: HashMap<Arc<str>, Live>,
+    live: Presence,
     /// Disconnected persistent sessions by ClientId.
     parked: HashMap<Arc<str>, Parked>,
     /// How long a parked session is kept.
@@ -42,10 +61,15 @@ impl Registry {
     /// An empty registry keeping parked sessions for `expiry`.
     pub fn new(expiry: Duration) -> Self {
         Self {
-            live: HashMap::new(),
+            live: Presence::default(),
             parked: HashMap::new(),
             expiry,
         }
+    }
+
+    /// The table of connected clients, for presence questions from other threads.
+    pub fn presence(&self) -> Presence {
+        self.live.clone()
     }
 
     fn sweep(&mut self) {
@@ -83,7 +107,7 @@ impl Handler<Attach> for Registry {
 
     fn handle(&mut self, m: Attach, _: &mut Context<Self>) -> Self::Result {
         let parked = self.parked.remove(&m.client_id).map(|p| p.state);
-        let old = self.live.insert(
+        let old = self.live.lock().insert(
             m.client_id.clone(),
             Live {
                 conn_id: m.conn_id,
@@ -128,12 +152,15 @@ impl Handler<Detach> for Registry {
     type Result = ();
 
     fn handle(&mut self, m: Detach, _: &mut Context<Self>) {
-        let current = self.live.get(&m.client_id).map(|l| l.conn_id);
-        if current != Some(m.conn_id) {
-            // Taken over: the newer connection owns the id now.
-            return;
+        {
+            let mut live = self.live.lock();
+            let current = live.get(&m.client_id).map(|l| l.conn_id);
+            if current != Some(m.conn_id) {
+                // Taken over: the newer connection owns the id now.
+                return;
+            }
+            live.remove(&m.client_id);
         }
-        self.live.remove(&m.client_id);
         if let Some(state) = m.state {
             self.parked.insert(
                 m.client_id,
@@ -160,8 +187,9 @@ impl Handler<Deliver> for Registry {
     type Result = ();
 
     fn handle(&mut self, m: Deliver, _: &mut Context<Self>) {
-        if let Some(live) = self.live.get(&m.client_id) {
-            if let Some(addr) = live.addr.upgrade() {
+        let live = self.live.lock().get(&m.client_id).map(|l| l.addr.upgrade());
+        if let Some(addr) = live {
+            if let Some(addr) = addr {
                 addr.do_send(Push(m.msg));
             }
         } else if let Some(p) = self.parked.get_mut(&m.client_id) {
@@ -184,11 +212,8 @@ impl Handler<Close> for Registry {
 
     fn handle(&mut self, m: Close, _: &mut Context<Self>) {
         self.parked.remove(&m.client_id);
-        if let Some(addr) = self
-            .live
-            .remove(&m.client_id)
-            .and_then(|l| l.addr.upgrade())
-        {
+        let removed = self.live.lock().remove(&m.client_id);
+        if let Some(addr) = removed.and_then(|l| l.addr.upgrade()) {
             addr.do_send(Kick {
                 hand_over: false,
                 reason: KickReason::Closed,
@@ -206,7 +231,7 @@ impl Handler<AnyOnline> for Registry {
     type Result = bool;
 
     fn handle(&mut self, m: AnyOnline, _: &mut Context<Self>) -> bool {
-        m.0.iter().any(|id| self.live.contains_key(id))
+        self.live.any_online(&m.0)
     }
 }
 
@@ -220,7 +245,7 @@ impl Handler<Counts> for Registry {
 
     fn handle(&mut self, _: Counts, _: &mut Context<Self>) -> Self::Result {
         self.sweep();
-        MessageResult((self.live.len(), self.parked.len()))
+        MessageResult((self.live.lock().len(), self.parked.len()))
     }
 }
 
@@ -236,6 +261,7 @@ impl Handler<DrainAll> for Registry {
         // `send` enqueues at once, so every session drains concurrently.
         let pending: Vec<_> = self
             .live
+            .lock()
             .values()
             .filter_map(|l| l.addr.upgrade())
             .map(|a| a.send(Drain))
