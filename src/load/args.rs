@@ -116,6 +116,9 @@ pub struct LoadArgs {
     /// `relay`: topic prefix; device i subscribes to `<prefix>/<run>/<i>`.
     #[arg(long, default_value = "roster-load")]
     pub topic_prefix: String,
+    /// Devices registering at once during start-up (`profile`, `connect --as logged-in`).
+    #[arg(long, default_value_t = 500)]
+    pub setup_concurrency: usize,
     /// Seconds the start-up phase (registering devices, connecting, subscribing) may take.
     #[arg(long, default_value_t = 300.0)]
     pub setup_timeout: f64,
@@ -169,8 +172,8 @@ impl LoadArgs {
         if !prefix_ok {
             return bad("--phone-prefix must be 1 to 9 digits");
         }
-        if self.max_connecting == 0 {
-            return bad("--max-connecting must be at least 1");
+        if self.max_connecting == 0 || self.setup_concurrency == 0 {
+            return bad("--max-connecting and --setup-concurrency must be at least 1");
         }
         Ok(())
     }

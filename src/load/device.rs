@@ -68,6 +68,9 @@ pub struct Ctx {
     sources: Sources,
     /// Connection attempts in flight at once.
     connecting: Semaphore,
+    /// Devices registering at once during start-up (the server answers `unavailable`
+    /// when its store queue overflows).
+    setup: Semaphore,
     /// Where verification codes come from.
     pub codes: Codes,
     /// Distinguishes this run's ClientIds and phones from earlier runs'.
@@ -91,6 +94,7 @@ impl Ctx {
             .map_or(0, |d| d.as_secs() % 1000);
         Self {
             connecting: Semaphore::new(args.max_connecting),
+            setup: Semaphore::new(args.setup_concurrency),
             sources,
             codes,
             run,
@@ -98,6 +102,11 @@ impl Ctx {
             epoch: Instant::now(),
             args,
         }
+    }
+
+    /// Waits for a start-up turn; held while one device registers.
+    pub async fn setup_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.setup.acquire().await.ok()
     }
 
     /// Step timeout.

@@ -73,8 +73,10 @@ async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
             let (ctx, stats) = (ctx.clone(), stats.clone());
             tokio::spawn(async move {
                 tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
+                let turn = ctx.setup_turn().await;
                 let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
                 let conn = enroll::login(&ctx, &stats, i, &dev).await.ok()?;
+                drop(turn);
                 let topic = events_topic(&dev.client_id).ok()?;
                 stats.done();
                 Some(Ready { conn, topic })

@@ -37,6 +37,8 @@ pub struct Held {
     pub server_rss_held: Option<Rss>,
     /// Anonymous resident memory (held − before) / sessions, bytes.
     pub server_bytes_per_session: Option<u64>,
+    /// The second half's growth / its sessions, bytes: the marginal cost of one more.
+    pub server_bytes_per_session_marginal: Option<u64>,
     /// The generator's own resident memory while holding them.
     pub generator_rss: Option<Rss>,
 }
@@ -194,12 +196,14 @@ impl fmt::Display for Report {
             if let (Some(b), Some(h2)) = (h.server_rss_before, h.server_rss_held) {
                 writeln!(
                     f,
-                    "server RSS: {} KiB before, {} KiB held (anonymous {} → {} KiB) = {} bytes per session",
+                    "server RSS: {} KiB before, {} KiB held (anonymous {} → {} KiB) = {} bytes \
+                     per session; second half alone {} bytes per session",
                     b.total_kib,
                     h2.total_kib,
                     b.anon_kib,
                     h2.anon_kib,
-                    h.server_bytes_per_session.unwrap_or(0)
+                    h.server_bytes_per_session.unwrap_or(0),
+                    h.server_bytes_per_session_marginal.unwrap_or(0)
                 )?;
             }
             if let Some(g) = h.generator_rss {
