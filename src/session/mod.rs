@@ -19,7 +19,7 @@ use std::{
 use actix::{io::FramedWrite, prelude::*};
 use bytes::Bytes;
 use mqtt::{
-    packet::{PublishPacket, PubrelPacket, QoSWithPacketIdentifier, VariablePacket},
+    packet::{PubackPacket, PublishPacket, PubrelPacket, QoSWithPacketIdentifier, VariablePacket},
     QualityOfService, TopicName,
 };
 use tokio::{net::TcpStream, sync::oneshot, time::Sleep};
@@ -76,8 +76,9 @@ pub struct Session {
     /// The connection's one timer: the CONNECT deadline, then the keep-alive checks
     /// (one timer, re-armed, instead of one per purpose: idle sessions are many).
     timer: Option<Pin<Box<Sleep>>>,
-    /// Request payloads waiting for the router, oldest first, with the QoS they came at.
-    requests: VecDeque<(Bytes, QualityOfService)>,
+    /// Request payloads waiting for the router, oldest first, with the QoS they came at
+    /// and, for QoS 1, the packet id to acknowledge with the reply.
+    requests: VecDeque<(Bytes, QualityOfService, Option<u16>)>,
     /// A request is with the router now; replies keep request order.
     busy: bool,
     /// Set by a graceful shutdown: close once the requests are answered.
@@ -193,7 +194,7 @@ impl Session {
         let Some(caller) = self.live().map(|l| l.caller.clone()) else {
             return;
         };
-        let Some((payload, qos)) = self.requests.pop_front() else {
+        let Some((payload, qos, puback)) = self.requests.pop_front() else {
             if self.draining.is_some() {
                 self.close(ctx);
             }
@@ -203,6 +204,9 @@ impl Session {
         let fut = self.shared.router.route(&caller, payload);
         ctx.spawn(fut.into_actor(self).map(move |routed, act, ctx| {
             act.busy = false;
+            if let Some(id) = puback {
+                act.writer.write(PubackPacket::new(id).into());
+            }
             for reply in routed.replies {
                 act.deliver(reply, qos);
             }
