@@ -87,6 +87,9 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     let _ = stop_tx.send(true);
     join_all(handles, Instant::now() + ctx.timeout()).await;
     let mut report = Report::new(&ctx.args, "connections", &stats);
+    // The rate counts the time spent connecting, not the pause between the halves.
+    report.elapsed_s = busy.as_secs_f64();
+    report.throughput_per_s = connected as f64 / report.elapsed_s;
     report.set_cpu(connect_cpu);
     report.setup = setup;
     let per = |a: Option<Rss>, b: Option<Rss>, sessions: u64| match (a, b) {
