@@ -61,8 +61,8 @@ pub fn profile_set(data: &[u8]) -> Vec<u8> {
     encode(e)
 }
 
-/// What a reply was.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a reply was. `Debug` shows the label only: never the token.
+#[derive(Clone, PartialEq, Eq)]
 pub enum ReplyKind {
     /// `{io,{ok,sms_sent},{'Auth',Token}}`; the token (a secret: never shown).
     SmsSent(String),
@@ -89,6 +89,12 @@ impl ReplyKind {
             Self::Error(a) => format!("{{error,{a}}}"),
             Self::Other => "unrecognised".into(),
         }
+    }
+}
+
+impl std::fmt::Debug for ReplyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
     }
 }
 
@@ -188,8 +194,8 @@ mod tests {
 
     #[test]
     fn labels_never_show_secrets() {
-        assert!(!ReplyKind::SmsSent("secret".into())
-            .label()
-            .contains("secret"));
+        let sent = ReplyKind::SmsSent("secret".into());
+        assert!(!sent.label().contains("secret"));
+        assert!(!format!("{sent:?}").contains("secret"));
     }
 }
