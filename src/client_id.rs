@@ -74,6 +74,11 @@ impl ClientId {
             .unwrap_or(id)
     }
 
+    /// The full id, shared (no copy): for the registry's keys.
+    pub fn shared(&self) -> Arc<str> {
+        self.id.clone()
+    }
+
     /// The topic this client's replies go to.
     pub fn actions_topic(&self) -> String {
         format!("actions/1/api/{}", self.id)

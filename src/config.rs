@@ -61,6 +61,9 @@ impl Default for Config {
 pub struct ServerConfig {
     /// Address of the MQTT listener.
     pub mqtt_listen: String,
+    /// Connections the kernel queues before they are accepted (capped by
+    /// `net.core.somaxconn`); bursts of CONNECTs beyond it wait a SYN retransmit.
+    pub listen_backlog: u32,
     /// Largest MQTT packet accepted, in bytes (fixed header included); checked before buffering.
     pub max_packet_size: u32,
     /// Seconds a new connection has to send CONNECT before it is closed.
@@ -86,6 +89,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             mqtt_listen: "127.0.0.1:1883".into(),
+            listen_backlog: 4096,
             max_packet_size: 262_144,
             connect_timeout_secs: 10,
             max_connections: 200_000,

@@ -1,9 +1,14 @@
-//! The `roster` binary: parse the CLI, load the config, serve until SIGINT/SIGTERM.
+//! The `roster` binary: parse the CLI, load the config, serve until SIGINT/SIGTERM;
+//! or `roster load`: run the load generator and print its report.
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use roster::{config::Config, server::Server};
+use roster::{
+    config::Config,
+    load::{self, LoadArgs},
+    server::Server,
+};
 
 /// roster: phone registration and accounts over MQTT.
 #[derive(Parser)]
@@ -20,11 +25,16 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Serve,
+    /// Load-test a server with simulated devices (see `roster load --help`).
+    Load(Box<LoadArgs>),
 }
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    if let Some(Command::Load(args)) = cli.command {
+        return run_load(*args);
+    }
     let config = match load_config(cli.config) {
         Ok(c) => c,
         Err(message) => {
@@ -32,8 +42,42 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => actix_rt::System::new().block_on(serve(config)),
+    actix_rt::System::new().block_on(serve(config))
+}
+
+/// `roster load`: its own tokio runtime; the report on stdout (table or JSON).
+fn run_load(args: LoadArgs) -> ExitCode {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if args.threads > 0 {
+        rt.worker_threads(args.threads);
+    }
+    let rt = match rt.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("roster load: cannot start a runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let json = args.json;
+    match rt.block_on(load::run(args)) {
+        Ok(report) => {
+            let text = if json {
+                serde_json::to_string_pretty(&report).map_or_else(|e| e.to_string(), |t| t + "\n")
+            } else {
+                report.to_string()
+            };
+            // A closed pipe (`| head`) is not worth a panic.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+            if report.completed == 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("roster load: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -54,7 +98,7 @@ fn load_config(path: Option<PathBuf>) -> Result<Config, String> {
 
 async fn serve(config: Config) -> ExitCode {
     let listen = config.server.mqtt_listen.clone();
-    let listener = match std::net::TcpListener::bind(&listen) {
+    let listener = match bind(&listen, config.server.listen_backlog).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("roster: cannot listen on {listen}: {e}");
@@ -74,6 +118,25 @@ async fn serve(config: Config) -> ExitCode {
     server.shutdown().await;
     log::info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// Binds the listener with `backlog` (std's `bind` fixes it at 128, too few for a
+/// burst of thousands of CONNECTs).
+async fn bind(listen: &str, backlog: u32) -> std::io::Result<std::net::TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(listen).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return listener.into_std(),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
 }
 
 async fn wait_for_signal() {

@@ -1,13 +1,15 @@
 //! Who is connected: session takeover, delivery by ClientId, persistent-session parking
 //! with expiry, and the shutdown drain. One actor; sessions on every worker talk to it.
+//! Presence (is any of these ClientIds connected?) is read without a message, from
+//! any thread: it is asked once per Profile request.
 
 use std::{
     collections::HashMap,
-    sync::Arc,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
     time::{Duration, Instant},
 };
 
-use actix::prelude::*;
+use actix::{prelude::*, WeakAddr};
 
 use crate::session::{Drain, Kick, KickReason, Outgoing, Push, Session, SessionState};
 
@@ -15,8 +17,26 @@ use crate::session::{Drain, Kick, KickReason, Outgoing, Push, Session, SessionSt
 struct Live {
     /// Which connection holds the ClientId now; a stale Detach names an older one.
     conn_id: u64,
-    /// Its actor.
-    addr: Addr<Session>,
+    /// Its actor, held weakly: each strong `Addr` costs a session an allocation of its
+    /// own, and the registry sends rarely (takeover, close, delivery, shutdown).
+    addr: WeakAddr<Session>,
+}
+
+/// The registry's table of connected clients, behind a lock so that presence can be
+/// read from any thread. Only the registry actor changes it.
+#[derive(Clone, Default)]
+pub struct Presence(Arc<Mutex<HashMap<Arc<str>, Live>>>);
+
+impl Presence {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Live>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether any of `client_ids` is connected now.
+    pub fn any_online<S: AsRef<str>>(&self, client_ids: &[S]) -> bool {
+        let live = self.lock();
+        client_ids.iter().any(|id| live.contains_key(id.as_ref()))
+    }
 }
 
 /// A persistent session whose client is away.
@@ -30,7 +50,7 @@ struct Parked {
 /// The registry actor.
 pub struct Registry {
     /// Connected clients by ClientId.
-    live: HashMap<Arc<str>, Live>,
+    live: Presence,
     /// Disconnected persistent sessions by ClientId.
     parked: HashMap<Arc<str>, Parked>,
     /// How long a parked session is kept.
@@ -41,10 +61,15 @@ impl Registry {
     /// An empty registry keeping parked sessions for `expiry`.
     pub fn new(expiry: Duration) -> Self {
         Self {
-            live: HashMap::new(),
+            live: Presence::default(),
             parked: HashMap::new(),
             expiry,
         }
+    }
+
+    /// The table of connected clients, for presence questions from other threads.
+    pub fn presence(&self) -> Presence {
+        self.live.clone()
     }
 
     fn sweep(&mut self) {
@@ -82,18 +107,17 @@ impl Handler<Attach> for Registry {
 
     fn handle(&mut self, m: Attach, _: &mut Context<Self>) -> Self::Result {
         let parked = self.parked.remove(&m.client_id).map(|p| p.state);
-        let old = self.live.insert(
+        let old = self.live.lock().insert(
             m.client_id.clone(),
             Live {
                 conn_id: m.conn_id,
-                addr: m.addr,
+                addr: m.addr.downgrade(),
             },
         );
         let resume = m.resume;
         Box::pin(async move {
-            let handed = match old {
+            let handed = match old.and_then(|old| old.addr.upgrade()) {
                 Some(old) => old
-                    .addr
                     .send(Kick {
                         hand_over: resume,
                         reason: KickReason::Takeover,
@@ -128,12 +152,15 @@ impl Handler<Detach> for Registry {
     type Result = ();
 
     fn handle(&mut self, m: Detach, _: &mut Context<Self>) {
-        let current = self.live.get(&m.client_id).map(|l| l.conn_id);
-        if current != Some(m.conn_id) {
-            // Taken over: the newer connection owns the id now.
-            return;
+        {
+            let mut live = self.live.lock();
+            let current = live.get(&m.client_id).map(|l| l.conn_id);
+            if current != Some(m.conn_id) {
+                // Taken over: the newer connection owns the id now.
+                return;
+            }
+            live.remove(&m.client_id);
         }
-        self.live.remove(&m.client_id);
         if let Some(state) = m.state {
             self.parked.insert(
                 m.client_id,
@@ -160,8 +187,11 @@ impl Handler<Deliver> for Registry {
     type Result = ();
 
     fn handle(&mut self, m: Deliver, _: &mut Context<Self>) {
-        if let Some(live) = self.live.get(&m.client_id) {
-            live.addr.do_send(Push(m.msg));
+        let live = self.live.lock().get(&m.client_id).map(|l| l.addr.upgrade());
+        if let Some(addr) = live {
+            if let Some(addr) = addr {
+                addr.do_send(Push(m.msg));
+            }
         } else if let Some(p) = self.parked.get_mut(&m.client_id) {
             p.state.outbox.queue(m.msg);
         }
@@ -182,8 +212,9 @@ impl Handler<Close> for Registry {
 
     fn handle(&mut self, m: Close, _: &mut Context<Self>) {
         self.parked.remove(&m.client_id);
-        if let Some(live) = self.live.remove(&m.client_id) {
-            live.addr.do_send(Kick {
+        let removed = self.live.lock().remove(&m.client_id);
+        if let Some(addr) = removed.and_then(|l| l.addr.upgrade()) {
+            addr.do_send(Kick {
                 hand_over: false,
                 reason: KickReason::Closed,
             });
@@ -200,7 +231,7 @@ impl Handler<AnyOnline> for Registry {
     type Result = bool;
 
     fn handle(&mut self, m: AnyOnline, _: &mut Context<Self>) -> bool {
-        m.0.iter().any(|id| self.live.contains_key(id))
+        self.live.any_online(&m.0)
     }
 }
 
@@ -214,7 +245,7 @@ impl Handler<Counts> for Registry {
 
     fn handle(&mut self, _: Counts, _: &mut Context<Self>) -> Self::Result {
         self.sweep();
-        MessageResult((self.live.len(), self.parked.len()))
+        MessageResult((self.live.lock().len(), self.parked.len()))
     }
 }
 
@@ -228,7 +259,13 @@ impl Handler<DrainAll> for Registry {
 
     fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {
         // `send` enqueues at once, so every session drains concurrently.
-        let pending: Vec<_> = self.live.values().map(|l| l.addr.send(Drain)).collect();
+        let pending: Vec<_> = self
+            .live
+            .lock()
+            .values()
+            .filter_map(|l| l.addr.upgrade())
+            .map(|a| a.send(Drain))
+            .collect();
         Box::pin(async move {
             for p in pending {
                 let _ = p.await;

@@ -26,7 +26,7 @@ use tokio::{net::TcpListener, sync::oneshot};
 use crate::{
     config::Config,
     guard::{ConnectRate, PerIpConnections, RefusalLog, VerifyGuard},
-    registry::{AnyOnline, Close, Deliver, DrainAll, Registry},
+    registry::{Close, Deliver, DrainAll, Presence, Registry},
     router::{profile::change_payload, Router},
     session::{Outgoing, Session},
 };
@@ -57,8 +57,9 @@ pub enum StartError {
     Jwt(#[from] JwtConfigError),
 }
 
-/// The domain's way to reach connections: through the registry.
-struct RegistryHub(Addr<Registry>);
+/// The domain's way to reach connections: through the registry (presence is read
+/// from its table directly).
+struct RegistryHub(Addr<Registry>, Presence);
 
 impl Hub for RegistryHub {
     fn close(&self, client_id: &str) {
@@ -79,14 +80,13 @@ impl Hub for RegistryHub {
     }
 
     fn any_online(&self, client_ids: Vec<String>) -> HubFuture<bool> {
-        let ask = self
-            .0
-            .send(AnyOnline(client_ids.into_iter().map(Into::into).collect()));
-        Box::pin(async move { ask.await.unwrap_or(false) })
+        Box::pin(std::future::ready(self.1.any_online(&client_ids)))
     }
 }
 
-/// What every session shares.
+/// What the sessions of one worker share: the server's configuration, registry and
+/// connection count, and the worker's own router, whose Auth and Profile actors run
+/// on the worker's thread (a request does not cross threads to reach them).
 pub struct Shared {
     /// The configuration the server started with.
     pub config: Arc<Config>,
@@ -94,10 +94,11 @@ pub struct Shared {
     pub registry: Addr<Registry>,
     /// Where requests go.
     pub router: Router,
-    /// Open client connections, for `server.max_connections`.
-    pub connections: AtomicUsize,
-    /// Open client connections per address, for `server.max_connections_per_ip`.
-    pub per_ip: PerIpConnections,
+    /// Open client connections (all workers), for `server.max_connections`.
+    pub connections: Arc<AtomicUsize>,
+    /// Open client connections per address (all workers), for
+    /// `server.max_connections_per_ip`.
+    pub per_ip: Arc<PerIpConnections>,
 }
 
 /// A running server.
@@ -134,47 +135,62 @@ impl Server {
             source,
         })?;
         let (sms, voice) = start_channels(&config.sms, &config.voice)?;
-        let registry = Registry::new(Duration::from_secs(config.session.expiry_secs)).start();
-        let hub = Arc::new(RegistryHub(registry.clone()));
-        let profile = ProfileActor::new(
-            store.clone(),
-            sms.clone(),
-            config.profile.clone(),
-            config.auth.clone(),
-            key.clone(),
-            hub.clone(),
-        )
-        .start();
-        let auth = AuthActor::new(
-            store.clone(),
-            sms,
-            voice,
-            config.auth.clone(),
-            &config.jwt,
-            key,
-            hub,
-        )?
-        .start();
-        let shared = Arc::new(Shared {
-            config: config.clone(),
-            registry,
-            router: Router::new(auth, profile, config.limits.clone()).with_verify_guard(
-                VerifyGuard::new(
-                    config.auth.max_failed_verifies_per_connection,
-                    config.auth.max_failed_verifies_per_ip_per_hour,
-                ),
-            ),
-            connections: AtomicUsize::new(0),
-            per_ip: PerIpConnections::new(config.server.max_connections_per_ip),
-        });
+        let registry = Registry::new(Duration::from_secs(config.session.expiry_secs));
+        let presence = registry.presence();
+        let registry = registry.start();
+        let hub: Arc<RegistryHub> = Arc::new(RegistryHub(registry.clone(), presence));
         let n = match config.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
         let workers: Vec<Arbiter> = (0..n).map(|_| Arbiter::new()).collect();
-        let handles: Vec<ArbiterHandle> = workers.iter().map(|a| a.handle()).collect();
+        let connections = Arc::new(AtomicUsize::new(0));
+        // The per-address tables are the server's, not a worker's.
+        let per_ip = Arc::new(PerIpConnections::new(config.server.max_connections_per_ip));
+        let verify = Arc::new(VerifyGuard::new(
+            config.auth.max_failed_verifies_per_connection,
+            config.auth.max_failed_verifies_per_ip_per_hour,
+        ));
+        // The domain actors hold no state of their own (it is all in the store): one
+        // pair per worker.
+        let mut per_worker = Vec::with_capacity(n);
+        for worker in &workers {
+            let profile = ProfileActor::new(
+                store.clone(),
+                sms.clone(),
+                config.profile.clone(),
+                config.auth.clone(),
+                key.clone(),
+                hub.clone(),
+            );
+            let auth = AuthActor::new(
+                store.clone(),
+                sms.clone(),
+                voice.clone(),
+                config.auth.clone(),
+                &config.jwt,
+                key.clone(),
+                hub.clone(),
+            )?;
+            let arbiter = worker.handle();
+            let router = Router::new(
+                AuthActor::start_in_arbiter(&arbiter, move |_| auth),
+                ProfileActor::start_in_arbiter(&arbiter, move |_| profile),
+                config.limits.clone(),
+            )
+            .with_verify_guard(verify.clone());
+            let shared = Arc::new(Shared {
+                config: config.clone(),
+                registry: registry.clone(),
+                router,
+                connections: connections.clone(),
+                per_ip: per_ip.clone(),
+            });
+            per_worker.push((arbiter, shared));
+        }
+        let shared = per_worker[0].1.clone();
         let (tx, rx) = oneshot::channel();
-        actix_rt::spawn(accept_loop(listener, handles, shared.clone(), rx));
+        actix_rt::spawn(accept_loop(listener, per_worker, rx));
         Ok(Server {
             addr,
             stop_accepting: Some(tx),
@@ -217,11 +233,11 @@ impl Server {
 
 async fn accept_loop(
     listener: TcpListener,
-    workers: Vec<ArbiterHandle>,
-    shared: Arc<Shared>,
+    workers: Vec<(ArbiterHandle, Arc<Shared>)>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let next_id = AtomicU64::new(1);
+    let shared = workers[0].1.clone();
     let max = shared.config.server.max_connections;
     let cfg = &shared.config.server;
     let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip);
@@ -260,8 +276,8 @@ async fn accept_loop(
             shared.per_ip.release(peer.ip());
             continue;
         };
+        let (worker, shared) = &workers[(id as usize) % workers.len()];
         let shared = shared.clone();
-        let worker = &workers[(id as usize) % workers.len()];
         worker.spawn(async move {
             match tokio::net::TcpStream::from_std(std_stream) {
                 Ok(stream) => Session::spawn(stream, peer, id, shared),

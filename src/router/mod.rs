@@ -99,8 +99,8 @@ impl Router {
     }
 
     /// The same router, capping failed verifies with `guard`.
-    pub fn with_verify_guard(mut self, guard: VerifyGuard) -> Self {
-        self.verify = Arc::new(guard);
+    pub fn with_verify_guard(mut self, guard: Arc<VerifyGuard>) -> Self {
+        self.verify = guard;
         self
     }
 

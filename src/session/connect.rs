@@ -101,19 +101,19 @@ impl Session {
         connect: &ConnectPacket,
         ctx: &mut Context<Self>,
     ) {
-        let Ok(topic) = TopicName::new(client_id.actions_topic()) else {
+        if TopicName::new(client_id.actions_topic()).is_err() {
             self.refuse(ConnectReturnCode::IdentifierRejected, ctx);
             return;
-        };
+        }
         let keep_alive = connect.keep_alive();
         let attach = Attach {
-            client_id: client_id.as_str().into(),
+            client_id: client_id.shared(),
             conn_id: self.conn_id,
             addr: ctx.address(),
             resume: persistent,
         };
         let registry = self.shared.registry.send(attach);
-        ctx.wait(registry.into_actor(self).map(move |resumed, act, ctx| {
+        ctx.wait(registry.into_actor(self).map(move |resumed, act, _| {
             let resumed = resumed.ok().flatten();
             let present = resumed.is_some();
             let cfg = &act.shared.config.session;
@@ -128,15 +128,13 @@ impl Session {
                     conn: ConnGuard::new(act.peer.ip()),
                 },
                 persistent,
-                topic,
                 state: Some(state),
                 idle_limit,
             }));
             act.writer
                 .write(ConnackPacket::new(present, ConnectReturnCode::ConnectionAccepted).into());
             if let Some(limit) = idle_limit {
-                let every = (limit / 3).max(Duration::from_millis(100));
-                ctx.run_interval(every, |act, ctx| act.check_idle(ctx));
+                act.arm_keep_alive(limit);
             }
             let again = match act.live().and_then(|l| l.state.as_mut()) {
                 Some(state) => state.outbox.resume(),

@@ -9,38 +9,36 @@ mod packets;
 
 use std::{
     collections::VecDeque,
+    future::Future,
     net::SocketAddr,
+    pin::Pin,
     rc::Rc,
     sync::{atomic::Ordering, Arc},
+    task::{ready, Poll},
     time::{Duration, Instant},
 };
 
 use actix::{io::FramedWrite, prelude::*};
 use bytes::Bytes;
 use mqtt::{
-    packet::{PublishPacket, PubrelPacket, QoSWithPacketIdentifier, VariablePacket},
+    packet::{PubackPacket, PublishPacket, PubrelPacket, QoSWithPacketIdentifier, VariablePacket},
     QualityOfService, TopicName,
 };
-use tokio::{net::tcp::OwnedWriteHalf, net::TcpStream, sync::oneshot};
-use tokio_util::codec::FramedRead;
+use tokio::{net::TcpStream, sync::oneshot, time::Sleep};
 
 use backlog::{Backlog, BoundedEncoder, Counted};
 pub use messages::{Drain, Kick, KickReason, Push, SessionState};
 pub use outbox::{Outgoing, Send};
 
 use crate::{
-    mqtt::{CodecError, MqttCodec},
+    mqtt::{self as framing, CodecError, SocketWriter},
     registry::Detach,
     router::Caller,
     server::Shared,
 };
 
-/// Bytes the read buffer starts with; it grows only as a packet needs, up to
-/// `max_packet_size`.
-const READ_BUFFER: usize = 512;
-
 /// The write side, framed by the MQTT codec within the write backlog.
-type Writer = FramedWrite<VariablePacket, Counted<OwnedWriteHalf>, BoundedEncoder>;
+type Writer = FramedWrite<VariablePacket, Counted<SocketWriter>, BoundedEncoder>;
 
 /// Where a connection is in its life.
 enum Phase {
@@ -58,8 +56,6 @@ struct Live {
     caller: Caller,
     /// clean_session=false on a logged-in id: the state outlives the connection.
     persistent: bool,
-    /// `actions/1/api/<ClientId>`.
-    topic: TopicName,
     /// Outbound QoS state and inbound QoS 2 ids; `None` once handed to a takeover.
     state: Option<SessionState>,
     /// 1.5 × the client's keep-alive; `None` when it asked for none.
@@ -82,8 +78,12 @@ pub struct Session {
     phase: Phase,
     /// When the last packet arrived, for keep-alive.
     last_seen: Instant,
-    /// Request payloads waiting for the router, oldest first, with the QoS they came at.
-    requests: VecDeque<(Bytes, QualityOfService)>,
+    /// The connection's one timer: the CONNECT deadline, then the keep-alive checks
+    /// (one timer, re-armed, instead of one per purpose: idle sessions are many).
+    timer: Option<Pin<Box<Sleep>>>,
+    /// Request payloads waiting for the router, oldest first, with the QoS they came at
+    /// and, for QoS 1, the packet id to acknowledge with the reply.
+    requests: VecDeque<(Bytes, QualityOfService, Option<u16>)>,
     /// A request is with the router now; replies keep request order.
     busy: bool,
     /// Set by a graceful shutdown: close once the requests are answered.
@@ -98,19 +98,16 @@ impl Session {
     pub fn spawn(stream: TcpStream, peer: SocketAddr, conn_id: u64, shared: Arc<Shared>) {
         let _ = stream.set_nodelay(true);
         Session::create(move |ctx| {
-            let (read, write) = stream.into_split();
-            let max = shared.config.server.max_packet_size;
-            ctx.add_stream(FramedRead::with_capacity(
-                read,
-                MqttCodec::new(max),
-                READ_BUFFER,
-            ));
+            let (read, write) = framing::split(stream, shared.config.server.max_packet_size);
+            ctx.add_stream(read);
             let backlog = Backlog::new(shared.config.session.max_write_buffer_bytes);
             let writer = FramedWrite::new(
                 Counted::new(write, backlog.clone()),
                 BoundedEncoder::new(backlog.clone()),
                 ctx,
             );
+            let connect_by = Duration::from_secs(shared.config.server.connect_timeout_secs);
+            ctx.spawn(Watchdog);
             Session {
                 conn_id,
                 peer,
@@ -119,6 +116,7 @@ impl Session {
                 backlog,
                 phase: Phase::Connecting,
                 last_seen: Instant::now(),
+                timer: Some(Box::pin(tokio::time::sleep(connect_by))),
                 requests: VecDeque::new(),
                 busy: false,
                 draining: None,
@@ -144,7 +142,7 @@ impl Session {
             self.shared.router.disconnected(&live.caller);
             let state = if live.persistent { live.state } else { None };
             self.shared.registry.do_send(Detach {
-                client_id: live.caller.client_id.as_str().into(),
+                client_id: live.caller.client_id.shared(),
                 conn_id: self.conn_id,
                 state,
             });
@@ -175,7 +173,12 @@ impl Session {
                     (QualityOfService::Level2, Some(id)) => QoSWithPacketIdentifier::Level2(id),
                     _ => QoSWithPacketIdentifier::Level0,
                 };
-                let mut p = PublishPacket::new(live.topic.clone(), q, payload.to_vec());
+                // `actions/1/api/<ClientId>`, made per message rather than kept per
+                // connection (a copy was made per message anyway).
+                let Ok(topic) = TopicName::new(live.caller.client_id.actions_topic()) else {
+                    return;
+                };
+                let mut p = PublishPacket::new(topic, q, payload.to_vec());
                 p.set_dup(dup);
                 self.writer.write(p.into());
             }
@@ -202,7 +205,7 @@ impl Session {
         let Some(caller) = self.live().map(|l| l.caller.clone()) else {
             return;
         };
-        let Some((payload, qos)) = self.requests.pop_front() else {
+        let Some((payload, qos, puback)) = self.requests.pop_front() else {
             if self.draining.is_some() {
                 self.close(ctx);
             }
@@ -212,6 +215,9 @@ impl Session {
         let fut = self.shared.router.route(&caller, payload);
         ctx.spawn(fut.into_actor(self).map(move |routed, act, ctx| {
             act.busy = false;
+            if let Some(id) = puback {
+                act.writer.write(PubackPacket::new(id).into());
+            }
             for reply in routed.replies {
                 act.deliver(reply, qos);
             }
@@ -261,13 +267,61 @@ impl Session {
         true
     }
 
-    fn check_idle(&mut self, ctx: &mut Context<Self>) {
-        let limit = self.live().and_then(|l| l.idle_limit);
-        if let Some(limit) = limit {
-            if self.last_seen.elapsed() > limit {
-                log::debug!("{}: keep-alive expired", self.peer);
-                self.park_state();
+    /// Re-arms the timer for the next keep-alive check of a client idle up to `limit`.
+    fn arm_keep_alive(&mut self, limit: Duration) {
+        let every = (limit / 3).max(Duration::from_millis(100));
+        if let Some(t) = self.timer.as_mut() {
+            t.as_mut().reset((Instant::now() + every).into());
+        }
+    }
+
+    /// The timer fired: no CONNECT in time, or a keep-alive check. Returns whether it
+    /// runs again (it was re-armed).
+    fn on_timer(&mut self, ctx: &mut Context<Self>) -> bool {
+        match &self.phase {
+            Phase::Connecting => {
+                log::debug!("{}: no CONNECT in time", self.peer);
                 ctx.stop();
+                false
+            }
+            Phase::Live(live) => match live.idle_limit {
+                Some(limit) if self.last_seen.elapsed() > limit => {
+                    log::debug!("{}: keep-alive expired", self.peer);
+                    self.park_state();
+                    ctx.stop();
+                    false
+                }
+                Some(limit) => {
+                    self.arm_keep_alive(limit);
+                    true
+                }
+                None => false,
+            },
+            Phase::Closing => false,
+        }
+    }
+}
+
+/// Runs the session's timer (an item of its context that lives as long as the timer).
+struct Watchdog;
+
+impl ActorFuture<Session> for Watchdog {
+    type Output = ();
+
+    fn poll(
+        self: Pin<&mut Self>,
+        act: &mut Session,
+        ctx: &mut Context<Session>,
+        task: &mut std::task::Context<'_>,
+    ) -> Poll<()> {
+        loop {
+            let Some(timer) = act.timer.as_mut() else {
+                return Poll::Ready(());
+            };
+            ready!(timer.as_mut().poll(task));
+            if !act.on_timer(ctx) {
+                act.timer = None;
+                return Poll::Ready(());
             }
         }
     }
@@ -275,16 +329,6 @@ impl Session {
 
 impl Actor for Session {
     type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Context<Self>) {
-        let timeout = Duration::from_secs(self.shared.config.server.connect_timeout_secs);
-        ctx.run_later(timeout, move |act, ctx| {
-            if matches!(act.phase, Phase::Connecting) {
-                log::debug!("{}: no CONNECT within {:?}", act.peer, timeout);
-                ctx.stop();
-            }
-        });
-    }
 
     fn stopped(&mut self, _: &mut Context<Self>) {
         self.park_state();

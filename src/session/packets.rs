@@ -80,50 +80,52 @@ impl Session {
 
     fn on_publish(&mut self, p: PublishPacket, ctx: &mut Context<Self>) {
         let (qos, pkid) = p.qos().split();
-        let fresh = match (qos, pkid) {
-            (QualityOfService::Level1, Some(id)) => {
+        if let (QualityOfService::Level2, Some(id)) = (qos, pkid) {
+            // Exactly once: a resent PUBLISH whose PUBREL has not come is a duplicate.
+            let fresh = self
+                .live()
+                .and_then(|l| l.state.as_mut())
+                .is_some_and(|s| s.awaiting_rel.insert(id));
+            self.writer.write(PubrecPacket::new(id).into());
+            if !fresh {
+                return;
+            }
+        }
+        // QoS 1: a request is acknowledged together with its reply, once processed
+        // (one write instead of two, and a request lost with its connection is one the
+        // client still holds); anything else at once.
+        let puback = pkid.filter(|_| qos == QualityOfService::Level1);
+        let request = matches!(classify_publish(p.topic_name()), PublishTarget::Event);
+        if !request || self.closing_after_ack {
+            if let Some(id) = puback {
                 self.writer.write(PubackPacket::new(id).into());
-                true
             }
-            (QualityOfService::Level2, Some(id)) => {
-                // Exactly once: a resent PUBLISH whose PUBREL has not come is a duplicate.
-                let fresh = self
-                    .live()
-                    .and_then(|l| l.state.as_mut())
-                    .is_some_and(|s| s.awaiting_rel.insert(id));
-                self.writer.write(PubrecPacket::new(id).into());
-                fresh
-            }
-            _ => true,
-        };
-        if !fresh {
+        }
+        if !request {
+            let head = p.topic_name().split('/').next().unwrap_or("");
+            log::debug!(
+                "{}: publish outside events/ dropped (topic {head}/...)",
+                self.peer
+            );
             return;
         }
-        match classify_publish(p.topic_name()) {
-            PublishTarget::Event if self.closing_after_ack => {}
-            PublishTarget::Event => {
-                let limit = self.shared.config.session.max_pending_requests;
-                if self.requests.len() >= limit {
-                    log::warn!("{}: more than {limit} requests pending; closing", self.peer);
-                    self.close(ctx);
-                    return;
-                }
-                // A payload over limits.max_payload_bytes is refused without being
-                // read, so one byte over the limit is all it needs to keep: waiting
-                // requests hold at most max_pending_requests × max_payload_bytes.
-                let max = self.shared.config.limits.max_payload_bytes;
-                let kept = &p.payload()[..p.payload().len().min(max.saturating_add(1))];
-                self.requests.push_back((Bytes::copy_from_slice(kept), qos));
-                self.next_request(ctx);
-            }
-            PublishTarget::Elsewhere => {
-                let head = p.topic_name().split('/').next().unwrap_or("");
-                log::debug!(
-                    "{}: publish outside events/ dropped (topic {head}/...)",
-                    self.peer
-                );
-            }
+        if self.closing_after_ack {
+            return;
         }
+        let limit = self.shared.config.session.max_pending_requests;
+        if self.requests.len() >= limit {
+            log::warn!("{}: more than {limit} requests pending; closing", self.peer);
+            self.close(ctx);
+            return;
+        }
+        // A payload over limits.max_payload_bytes is refused without being read, so one
+        // byte over the limit is all it needs to keep: waiting requests hold at most
+        // max_pending_requests × max_payload_bytes.
+        let max = self.shared.config.limits.max_payload_bytes;
+        let kept = &p.payload()[..p.payload().len().min(max.saturating_add(1))];
+        self.requests
+            .push_back((Bytes::copy_from_slice(kept), qos, puback));
+        self.next_request(ctx);
     }
 
     fn on_subscribe(&mut self, p: &SubscribePacket) {

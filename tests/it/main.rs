@@ -9,6 +9,7 @@ mod common;
 mod durability;
 mod etf;
 mod hostile_etf;
+mod load;
 mod logs;
 mod mqtt_rules;
 mod persistent;

@@ -310,3 +310,34 @@ fn a_flood_of_oversize_claims_is_closed_and_memory_stays_bounded() {
     // 100 × 256 MB were claimed; a few MB of growth at most is allowed.
     assert!(grown < 64 * 1024, "RSS grew by {grown} KiB");
 }
+
+#[test]
+fn a_qos1_request_is_acknowledged_with_its_reply_and_other_publishes_at_once() {
+    let server = TestServer::start();
+    let id = "emqttd_reg_acker";
+    let mut raw = Raw::connect(&server, id, 0);
+    // Elsewhere: nothing to answer, PUBACK at once.
+    raw.send(PublishPacket::new(
+        TopicName::new("elsewhere/x").unwrap(),
+        QoSWithPacketIdentifier::Level1(3),
+        b"ignored".to_vec(),
+    ));
+    match raw.recv() {
+        VariablePacket::PubackPacket(p) => assert_eq!(p.packet_identifier(), 3),
+        other => panic!("expected PUBACK 3, got {other:?}"),
+    }
+    // A request: PUBACK, then the reply, in one go.
+    raw.send(PublishPacket::new(
+        TopicName::new(events_topic(id)).unwrap(),
+        QoSWithPacketIdentifier::Level1(4),
+        unknown_request(),
+    ));
+    match raw.recv() {
+        VariablePacket::PubackPacket(p) => assert_eq!(p.packet_identifier(), 4),
+        other => panic!("expected PUBACK 4 first, got {other:?}"),
+    }
+    match raw.recv() {
+        VariablePacket::PublishPacket(p) => assert_eq!(term(p.payload()), invalid_data_term()),
+        other => panic!("expected the reply, got {other:?}"),
+    }
+}

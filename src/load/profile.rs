@@ -1,0 +1,254 @@
+//! The `profile` scenario: devices registered and logged in at start-up (not
+//! measured) loop Profile `get` and `set` at `--set-percent`, closed loop or at an
+//! open-loop `--rate`. Replies are counted by kind, whatever the server answers.
+
+use std::{
+    collections::VecDeque,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use mqtt::TopicName;
+
+use super::{
+    client::Conn,
+    device::{events_topic, request, Ctx},
+    enroll,
+    etf::{self, ReplyKind},
+    plan::{start_offset, Budget, Pacer},
+    procfs::CpuMark,
+    progress::Progress,
+    report::{Report, Setup},
+    run::join_all,
+    stats::Stats,
+};
+
+/// Step names of the measured phase.
+const STEPS: [&str; 2] = ["get", "set"];
+/// Requests one device may have unanswered in the open loop (roster closes a client
+/// beyond `session.max_pending_requests`, 64 by default).
+const MAX_OUTSTANDING: usize = 32;
+/// The data a `set` writes.
+const SET_DATA: &[u8] = b"roster-load profile data, 32 by.";
+
+/// A logged-in device ready to ask.
+struct Ready {
+    /// Its connection.
+    conn: Conn,
+    /// Where it publishes.
+    topic: TopicName,
+}
+
+/// Runs the scenario.
+pub async fn run(ctx: Arc<Ctx>) -> Report {
+    let (devices, setup) = start_up(&ctx).await;
+    let args = &ctx.args;
+    let stats = Arc::new(Stats::new(&STEPS));
+    let budget = Arc::new(Budget::new(args.duration(), args.requests));
+    let cpu = CpuMark::now(args.server_pid);
+    let progress = Progress::start("profile", stats.clone(), args.requests);
+    let handles = devices
+        .into_iter()
+        .enumerate()
+        .map(|(i, dev)| {
+            let (ctx, stats, budget) = (ctx.clone(), stats.clone(), budget.clone());
+            tokio::spawn(async move { device(&ctx, &stats, &budget, i, dev).await })
+        })
+        .collect();
+    join_all(handles, budget.deadline() + ctx.timeout() * 2).await;
+    progress.finish();
+    let mut report = Report::new(args, "requests", &stats);
+    report.set_cpu(cpu.since(args.server_pid));
+    report.setup = Some(setup);
+    report
+}
+
+/// Registers and logs in every device (ramped up), bounded by `--setup-timeout`.
+async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
+    let stats = Arc::new(Stats::new(&enroll::STEPS));
+    let progress = Progress::start("start-up", stats.clone(), Some(ctx.args.clients as u64));
+    let n = ctx.args.clients;
+    let handles = (0..n)
+        .map(|i| {
+            let (ctx, stats) = (ctx.clone(), stats.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
+                let turn = ctx.setup_turn().await;
+                let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
+                let conn = enroll::login(&ctx, &stats, i, &dev).await.ok()?;
+                drop(turn);
+                let topic = events_topic(&dev.client_id).ok()?;
+                stats.done();
+                Some(Ready { conn, topic })
+            })
+        })
+        .collect();
+    let ready: Vec<Ready> = join_all(handles, Instant::now() + ctx.args.setup_timeout())
+        .await
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+    progress.finish();
+    let setup = Setup {
+        ready: ready.len() as u64,
+        of: n,
+        elapsed_s: stats.start().elapsed().as_secs_f64(),
+        errors: stats.errors(),
+    };
+    (ready, setup)
+}
+
+/// A small per-device generator for the get/set mix (xorshift).
+struct Mix {
+    /// The state.
+    state: u64,
+    /// Percent of `set`.
+    set_percent: u64,
+}
+
+impl Mix {
+    fn new(i: usize, set_percent: u8) -> Self {
+        Self {
+            state: (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+            set_percent: u64::from(set_percent),
+        }
+    }
+
+    /// 0 for `get`, 1 for `set`.
+    fn next(&mut self) -> usize {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        usize::from(self.state % 100 < self.set_percent)
+    }
+}
+
+fn payload(step: usize) -> Vec<u8> {
+    match step {
+        0 => etf::profile_get().to_vec(),
+        _ => etf::profile_set(SET_DATA),
+    }
+}
+
+/// Counts a reply: `{error,_}` is also an error.
+fn count(stats: &Stats, step: usize, kind: &ReplyKind) {
+    if let ReplyKind::Error(atom) = kind {
+        stats.error(format!("error reply {{error,{atom}}} ({})", STEPS[step]));
+    }
+    stats.done();
+}
+
+async fn device(ctx: &Ctx, stats: &Stats, budget: &Budget, i: usize, mut dev: Ready) {
+    let mut mix = Mix::new(i, ctx.args.set_percent);
+    let requests = [payload(0), payload(1)];
+    let n = ctx.args.clients;
+    let mut pacer = Pacer::new(ctx.args.rate, i, n, stats.start());
+    if pacer.is_open() {
+        open_loop(
+            ctx, stats, budget, &mut dev, &mut pacer, &mut mix, &requests,
+        )
+        .await;
+    } else {
+        while budget.take() {
+            let step = mix.next();
+            let t0 = Instant::now();
+            let q = ctx.args.qos;
+            match request(
+                &mut dev.conn,
+                &dev.topic,
+                q,
+                &requests[step],
+                ctx.timeout(),
+                stats,
+            )
+            .await
+            {
+                Ok(kind) => {
+                    stats.record(step, t0.elapsed());
+                    count(stats, step, &kind);
+                }
+                Err(e) => {
+                    stats.error(e.kind(STEPS[step]));
+                    return;
+                }
+            }
+        }
+    }
+    dev.conn.disconnect().await;
+}
+
+/// Sends at the pacer's slots whatever the replies do; latency counts from the slot.
+async fn open_loop(
+    ctx: &Ctx,
+    stats: &Stats,
+    budget: &Budget,
+    dev: &mut Ready,
+    pacer: &mut Pacer,
+    mix: &mut Mix,
+    requests: &[Vec<u8>; 2],
+) {
+    let mut pending: VecDeque<(Instant, usize)> = VecDeque::new();
+    let mut sending = true;
+    let far = Instant::now() + Duration::from_secs(86_400);
+    while sending || !pending.is_empty() {
+        let next_slot = if sending { pacer.peek() } else { far };
+        let oldest = pending.front().map_or(far, |(t, _)| *t + ctx.timeout());
+        tokio::select! {
+            _ = tokio::time::sleep_until(next_slot.into()), if sending => {
+                let slot = pacer.wait().await;
+                if slot >= budget.deadline() || !budget.take() {
+                    sending = false;
+                    continue;
+                }
+                let step = mix.next();
+                if pending.len() >= MAX_OUTSTANDING {
+                    stats.error(format!("backlog: slot skipped ({})", STEPS[step]));
+                    continue;
+                }
+                if let Err(e) = dev.conn.publish(&dev.topic, ctx.args.qos, &requests[step]).await {
+                    stats.error(format!("{} ({})", e.kind(), STEPS[step]));
+                    return;
+                }
+                pending.push_back((slot, step));
+            }
+            reply = dev.conn.next_publish() => match reply {
+                Ok(p) => {
+                    let Some((slot, step)) = pending.pop_front() else {
+                        stats.error("reply without a request".into());
+                        continue;
+                    };
+                    stats.record(step, slot.elapsed());
+                    let kind = etf::classify(p.payload());
+                    stats.reply(kind.label());
+                    count(stats, step, &kind);
+                }
+                Err(e) => {
+                    stats.error(format!("{} (reply)", e.kind()));
+                    return;
+                }
+            },
+            _ = tokio::time::sleep_until(oldest.into()), if !pending.is_empty() => {
+                for (_, step) in pending.drain(..) {
+                    stats.error(format!("timeout ({})", STEPS[step]));
+                }
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mix_follows_the_percentage() {
+        for pct in [0u8, 10, 50, 100] {
+            let mut m = Mix::new(7, pct);
+            let sets: usize = (0..10_000).map(|_| m.next()).sum();
+            let expected = usize::from(pct) * 100;
+            assert!(sets.abs_diff(expected) <= 300, "{pct}%: {sets}");
+        }
+    }
+}

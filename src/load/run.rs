@@ -1,0 +1,120 @@
+//! Running a load test: check the options and the descriptor limit, pick the
+//! scenario; and the bounded join every scenario uses.
+
+use std::{sync::Arc, time::Instant};
+
+use tokio::task::JoinHandle;
+
+use super::{
+    args::{BadArgs, LoadArgs, Scenario},
+    connect,
+    device::Ctx,
+    profile, register, relay,
+    report::Report,
+};
+
+/// Descriptors the generator needs besides one per connection.
+const SPARE_FDS: u64 = 64;
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The options make no sense.
+    #[error("{0}")]
+    Args(#[from] BadArgs),
+    /// Not enough file descriptors for the connections asked for.
+    #[error(
+        "--clients {clients} needs about {needed} open files but the limit is {limit}; \
+         raise it (ulimit -n 1048576) in this shell and in the server's"
+    )]
+    FdLimit {
+        /// Connections asked for.
+        clients: usize,
+        /// Descriptors needed.
+        needed: u64,
+        /// The soft limit.
+        limit: u64,
+    },
+}
+
+/// Runs the load test `args` describe, on the current tokio runtime.
+pub async fn run(args: LoadArgs) -> Result<Report, LoadError> {
+    args.validate()?;
+    check_fd_limit(args.clients)?;
+    let ctx = Arc::new(Ctx::new(args));
+    Ok(match ctx.args.scenario {
+        Scenario::Register => register::run(ctx).await,
+        Scenario::Profile => profile::run(ctx).await,
+        Scenario::Connect => connect::run(ctx).await,
+        Scenario::Relay => relay::run(ctx).await,
+    })
+}
+
+fn check_fd_limit(clients: usize) -> Result<(), LoadError> {
+    let Some(limit) = open_files_limit() else {
+        return Ok(());
+    };
+    let needed = clients as u64 + SPARE_FDS;
+    if needed > limit {
+        return Err(LoadError::FdLimit {
+            clients,
+            needed,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// The soft `Max open files` of this process, from /proc (Linux).
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let soft = line.split_whitespace().nth(3)?;
+    match soft {
+        "unlimited" => None,
+        n => n.parse().ok(),
+    }
+}
+
+/// Awaits every task until `until`; those still running then are aborted (their
+/// loops are bounded, so this only cuts a stuck connection short).
+pub async fn join_all<T>(handles: Vec<JoinHandle<T>>, until: Instant) -> Vec<Option<T>> {
+    let mut out = Vec::with_capacity(handles.len());
+    for mut h in handles {
+        match tokio::time::timeout_at(until.into(), &mut h).await {
+            Ok(Ok(v)) => out.push(Some(v)),
+            Ok(Err(_)) => out.push(None),
+            Err(_) => {
+                h.abort();
+                out.push(None);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_own_limits() {
+        assert!(open_files_limit().is_some());
+        assert!(check_fd_limit(1).is_ok());
+        assert!(matches!(
+            check_fd_limit(usize::MAX / 2),
+            Err(LoadError::FdLimit { .. }) | Ok(())
+        ));
+    }
+
+    #[tokio::test]
+    async fn join_all_bounds_the_wait() {
+        let quick = tokio::spawn(async { 1 });
+        let stuck = tokio::spawn(std::future::pending::<i32>());
+        let until = Instant::now() + std::time::Duration::from_millis(50);
+        assert_eq!(
+            join_all(vec![quick, stuck], until).await,
+            vec![Some(1), None]
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! One connection's socket, shared by its two directions: [`PacketReader`] decodes
+//! packets and holds a read buffer only while bytes are pending (an idle connection
+//! holds none), and [`SocketWriter`] is the write side for actix's `FramedWrite`.
+//! Both use the stream's readiness (`poll_*_ready` + `try_*`), so no `into_split`
+//! `Arc` is needed either.
+
+use std::{
+    io,
+    pin::Pin,
+    rc::Rc,
+    task::{ready, Context, Poll},
+};
+
+use bytes::BytesMut;
+use futures_core::Stream;
+use mqtt::packet::VariablePacket;
+use tokio::{io::AsyncWrite, net::TcpStream};
+use tokio_util::codec::Decoder;
+
+use super::{CodecError, MqttCodec};
+
+/// Room made for one read when the buffer lacks it: enough for a typical request and
+/// its acknowledgements at once.
+const READ_CHUNK: usize = 512;
+
+/// Splits `stream` into a packet reader (packets above `max_packet_size` are refused
+/// from their fixed header) and a writer.
+pub fn split(stream: TcpStream, max_packet_size: u32) -> (PacketReader, SocketWriter) {
+    let io = Rc::new(stream);
+    (
+        PacketReader {
+            io: io.clone(),
+            buf: BytesMut::new(),
+            codec: MqttCodec::new(max_packet_size),
+            done: false,
+        },
+        SocketWriter { io },
+    )
+}
+
+/// The read side: a stream of decoded packets, ending at EOF or after the first error.
+pub struct PacketReader {
+    /// The socket.
+    io: Rc<TcpStream>,
+    /// Bytes read and not yet decoded; released whenever it is empty.
+    buf: BytesMut,
+    /// Frames with the size limit.
+    codec: MqttCodec,
+    /// EOF or an error was returned: nothing more.
+    done: bool,
+}
+
+impl Stream for PacketReader {
+    type Item = Result<VariablePacket, CodecError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if !this.buf.is_empty() {
+                match this.codec.decode(&mut this.buf) {
+                    Ok(Some(packet)) => {
+                        if this.buf.is_empty() {
+                            // Idle connections keep no buffer.
+                            this.buf = BytesMut::new();
+                        }
+                        return Poll::Ready(Some(Ok(packet)));
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                }
+            }
+            if let Err(e) = ready!(this.io.poll_read_ready(cx)) {
+                this.done = true;
+                return Poll::Ready(Some(Err(e.into())));
+            }
+            let read = if this.buf.capacity() == 0 {
+                // Readiness may be stale: read onto the stack first, so a connection
+                // that turns out idle allocates nothing.
+                let mut chunk = [0u8; READ_CHUNK];
+                this.io.try_read(&mut chunk).inspect(|&n| {
+                    if n > 0 {
+                        this.buf.reserve(READ_CHUNK);
+                        this.buf.extend_from_slice(&chunk[..n]);
+                    }
+                })
+            } else {
+                if this.buf.capacity() - this.buf.len() < READ_CHUNK / 2 {
+                    this.buf.reserve(READ_CHUNK);
+                }
+                this.io.try_read_buf(&mut this.buf)
+            };
+            match read {
+                Ok(0) => {
+                    // EOF; a partial packet left in the buffer is dropped with it.
+                    this.done = true;
+                    this.buf = BytesMut::new();
+                    return Poll::Ready(None);
+                }
+                Ok(_) => {}
+                // Readiness was stale: try_read cleared it, poll again.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+            }
+        }
+    }
+}
+
+/// The write side, for `actix::io::FramedWrite`.
+pub struct SocketWriter {
+    /// The socket.
+    io: Rc<TcpStream>,
+}
+
+impl AsyncWrite for SocketWriter {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.io.poll_write_ready(cx))?;
+            match self.io.try_write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                other => return Poll::Ready(other),
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // TCP has nothing to flush: written bytes are with the kernel.
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // actix's FramedWrite never half-closes; the socket closes when the session,
+        // the last holder of the stream, is dropped.
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqtt::packet::{PingreqPacket, PublishPacket, QoSWithPacketIdentifier};
+    use mqtt::{Encodable, TopicName};
+    use tokio::io::AsyncWriteExt;
+
+    async fn pair() -> (TcpStream, TcpStream) {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let (a, b) = tokio::join!(TcpStream::connect(addr), l.accept());
+        (a.unwrap(), b.unwrap().0)
+    }
+
+    fn next(
+        r: &mut PacketReader,
+    ) -> impl std::future::Future<Output = Option<Result<VariablePacket, CodecError>>> + '_ {
+        std::future::poll_fn(move |cx| Pin::new(&mut *r).poll_next(cx))
+    }
+
+    #[tokio::test]
+    async fn packets_in_pieces_and_together_then_eof_with_no_buffer_held() {
+        let (mut client, server) = pair().await;
+        let (mut reader, _writer) = split(server, 1024);
+        let publish = PublishPacket::new(
+            TopicName::new("events/x").unwrap(),
+            QoSWithPacketIdentifier::Level1(3),
+            vec![7u8; 600],
+        );
+        let mut bytes = Vec::new();
+        publish.encode(&mut bytes).unwrap();
+        PingreqPacket::new().encode(&mut bytes).unwrap();
+        let (head, tail) = bytes.split_at(5);
+        client.write_all(head).await.unwrap();
+        tokio::task::yield_now().await;
+        client.write_all(tail).await.unwrap();
+        assert!(matches!(
+            next(&mut reader).await,
+            Some(Ok(VariablePacket::PublishPacket(_)))
+        ));
+        assert!(matches!(
+            next(&mut reader).await,
+            Some(Ok(VariablePacket::PingreqPacket(_)))
+        ));
+        assert_eq!(reader.buf.capacity(), 0, "idle: no buffer");
+        // Polled again with nothing to read (readiness left over from the last read).
+        let polled = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut reader).poll_next(cx)));
+        assert!(polled.await.is_pending());
+        assert_eq!(
+            reader.buf.capacity(),
+            0,
+            "a stale wake-up allocates nothing"
+        );
+        drop(client);
+        assert!(next(&mut reader).await.is_none());
+        assert!(next(&mut reader).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn oversize_is_refused_and_the_stream_ends() {
+        let (mut client, server) = pair().await;
+        let (mut reader, _writer) = split(server, 64);
+        client
+            .write_all(&[0x30, 0xFF, 0xFF, 0xFF, 0x7F])
+            .await
+            .unwrap();
+        assert!(matches!(
+            next(&mut reader).await,
+            Some(Err(CodecError::TooLarge { .. }))
+        ));
+        assert!(next(&mut reader).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn writer_writes() {
+        let (client, server) = pair().await;
+        let (_reader, mut writer) = split(server, 64);
+        writer.write_all(&[0xD0, 0x00]).await.unwrap();
+        writer.flush().await.unwrap();
+        let mut got = [0u8; 2];
+        client.readable().await.unwrap();
+        assert_eq!(client.try_read(&mut got).unwrap(), 2);
+        assert_eq!(got, [0xD0, 0x00]);
+    }
+}
