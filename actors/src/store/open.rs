@@ -42,6 +42,11 @@ pub(crate) fn writer(config: &StoreConfig) -> Result<Connection, StoreError> {
         .map_err(|e| open_error(e, path))?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(|e| open_error(e, path))?;
+    // Every job runs in its own SAVEPOINT, whose undo pages go to a statement journal:
+    // in memory, not a temporary file written for every job (it never outlives the
+    // transaction, and the WAL is what makes a commit durable).
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(|e| open_error(e, path))?;
     if config.max_pages > 0 {
         // Only this connection writes, so its cap is the database's. SQLite never
         // sets it below the file's current size.
