@@ -16,10 +16,9 @@ use super::{
     enroll,
     etf::{self, ReplyKind},
     plan::{start_offset, Budget, Pacer},
-    procfs::CpuMark,
     progress::Progress,
     report::{Report, Setup},
-    run::join_all,
+    run::{drive, join_all},
     stats::Stats,
 };
 
@@ -42,25 +41,16 @@ struct Ready {
 /// Runs the scenario.
 pub async fn run(ctx: Arc<Ctx>) -> Report {
     let (devices, setup) = start_up(&ctx).await;
-    let args = &ctx.args;
-    let stats = Arc::new(Stats::new(&STEPS));
-    let budget = Arc::new(Budget::new(args.duration(), args.requests));
-    let cpu = CpuMark::now(args.server_pid);
-    let progress = Progress::start("profile", stats.clone(), args.requests);
-    let handles = devices
-        .into_iter()
-        .enumerate()
-        .map(|(i, dev)| {
-            let (ctx, stats, budget) = (ctx.clone(), stats.clone(), budget.clone());
-            tokio::spawn(async move { device(&ctx, &stats, &budget, i, dev).await })
-        })
-        .collect();
-    join_all(handles, budget.deadline() + ctx.timeout() * 2).await;
-    progress.finish();
-    let mut report = Report::new(args, "requests", &stats);
-    report.set_cpu(cpu.since(args.server_pid));
-    report.setup = Some(setup);
-    report
+    drive(
+        ctx,
+        devices,
+        setup,
+        "profile",
+        "requests",
+        &STEPS,
+        |ctx, stats, budget, i, dev| async move { device(&ctx, &stats, &budget, i, dev).await },
+    )
+    .await
 }
 
 /// Registers and logs in every device (ramped up), bounded by `--setup-timeout`.

@@ -16,10 +16,9 @@ use super::{
     client::{ClientError, Conn, ConnectOpts},
     device::{Ctx, StepError},
     plan::{start_offset, Budget, Pacer},
-    procfs::CpuMark,
     progress::Progress,
     report::{Report, Setup},
-    run::join_all,
+    run::{drive, join_all},
     stats::Stats,
 };
 
@@ -53,25 +52,16 @@ fn peer_of(i: usize, n: usize) -> usize {
 /// Runs the scenario.
 pub async fn run(ctx: Arc<Ctx>) -> Report {
     let (devices, setup) = start_up(&ctx).await;
-    let args = &ctx.args;
-    let stats = Arc::new(Stats::new(&STEPS));
-    let budget = Arc::new(Budget::new(args.duration(), args.requests));
-    let cpu = CpuMark::now(args.server_pid);
-    let progress = Progress::start("relay", stats.clone(), args.requests);
-    let handles = devices
-        .into_iter()
-        .enumerate()
-        .map(|(i, dev)| {
-            let (ctx, stats, budget) = (ctx.clone(), stats.clone(), budget.clone());
-            tokio::spawn(async move { device(&ctx, &stats, &budget, i, dev).await })
-        })
-        .collect();
-    join_all(handles, budget.deadline() + ctx.timeout() * 2).await;
-    progress.finish();
-    let mut report = Report::new(args, "messages", &stats);
-    report.set_cpu(cpu.since(args.server_pid));
-    report.setup = Some(setup);
-    report
+    drive(
+        ctx,
+        devices,
+        setup,
+        "relay",
+        "messages",
+        &STEPS,
+        |ctx, stats, budget, i, dev| async move { device(&ctx, &stats, &budget, i, dev).await },
+    )
+    .await
 }
 
 async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {

@@ -9,8 +9,13 @@ use super::{
     args::{BadArgs, LoadArgs, Scenario},
     connect,
     device::Ctx,
-    profile, register, relay,
-    report::Report,
+    plan::Budget,
+    procfs::CpuMark,
+    profile,
+    progress::Progress,
+    register, relay,
+    report::{Report, Setup},
+    stats::Stats,
 };
 
 /// Descriptors the generator needs besides one per connection.
@@ -91,6 +96,42 @@ pub async fn join_all<T>(handles: Vec<JoinHandle<T>>, until: Instant) -> Vec<Opt
         }
     }
     out
+}
+
+/// The measured phase of a scenario whose devices are ready: one task per device
+/// running `device` until the budget ends, a bounded join, then the report
+/// (`unit` names what was counted, `steps` the latency histograms).
+#[allow(clippy::too_many_arguments)]
+pub async fn drive<D, F, Fut>(
+    ctx: Arc<Ctx>,
+    devices: Vec<D>,
+    setup: Setup,
+    name: &'static str,
+    unit: &'static str,
+    steps: &[&'static str],
+    device: F,
+) -> Report
+where
+    D: Send + 'static,
+    F: Fn(Arc<Ctx>, Arc<Stats>, Arc<Budget>, usize, D) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let args = &ctx.args;
+    let stats = Arc::new(Stats::new(steps));
+    let budget = Arc::new(Budget::new(args.duration(), args.requests));
+    let cpu = CpuMark::now(args.server_pid);
+    let progress = Progress::start(name, stats.clone(), args.requests);
+    let handles = devices
+        .into_iter()
+        .enumerate()
+        .map(|(i, dev)| tokio::spawn(device(ctx.clone(), stats.clone(), budget.clone(), i, dev)))
+        .collect();
+    join_all(handles, budget.deadline() + ctx.timeout() * 2).await;
+    progress.finish();
+    let mut report = Report::new(args, unit, &stats);
+    report.set_cpu(cpu.since(args.server_pid));
+    report.setup = Some(setup);
+    report
 }
 
 #[cfg(test)]
