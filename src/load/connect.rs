@@ -24,7 +24,7 @@ use super::{
     procfs::{rss, CpuMark, Rss},
     progress::Progress,
     report::{Held, Report, Setup},
-    run::join_all,
+    run::{self, join_all},
     stats::Stats,
 };
 
@@ -183,34 +183,13 @@ fn logged_in_opts(ctx: &Ctx, dev: &Registered) -> ConnectOpts {
 
 /// Registers `--clients` devices (their reg connections closed), for logged-in holds.
 async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Registered>, Setup) {
-    let stats = Arc::new(Stats::new(&enroll::STEPS));
-    let progress = Progress::start("start-up", stats.clone(), Some(ctx.args.clients as u64));
-    let n = ctx.args.clients;
-    let handles = (0..n)
-        .map(|i| {
-            let (ctx, stats) = (ctx.clone(), stats.clone());
-            tokio::spawn(async move {
-                let _turn = ctx.setup_turn().await;
-                let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
-                stats.done();
-                Some(dev)
-            })
-        })
-        .collect();
-    let ids: Vec<Registered> = join_all(handles, Instant::now() + ctx.args.setup_timeout())
-        .await
-        .into_iter()
-        .flatten()
-        .flatten()
-        .collect();
-    progress.finish();
-    let setup = Setup {
-        ready: ids.len() as u64,
-        of: n,
-        elapsed_s: stats.start().elapsed().as_secs_f64(),
-        errors: stats.errors(),
-    };
-    (ids, setup)
+    run::start_up(ctx, &enroll::STEPS, |ctx, stats, i| async move {
+        let _turn = ctx.setup_turn().await;
+        let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
+        stats.done();
+        Some(dev)
+    })
+    .await
 }
 
 /// One session: connect at its slot, report, then idle (pinging) until told to stop.

@@ -16,9 +16,8 @@ use super::{
     enroll,
     etf::{self, ReplyKind},
     plan::{start_offset, Budget, Pacer},
-    progress::Progress,
     report::{Report, Setup},
-    run::{drive, join_all},
+    run::{self, drive},
     stats::Stats,
 };
 
@@ -55,38 +54,18 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
 
 /// Registers and logs in every device (ramped up), bounded by `--setup-timeout`.
 async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
-    let stats = Arc::new(Stats::new(&enroll::STEPS));
-    let progress = Progress::start("start-up", stats.clone(), Some(ctx.args.clients as u64));
     let n = ctx.args.clients;
-    let handles = (0..n)
-        .map(|i| {
-            let (ctx, stats) = (ctx.clone(), stats.clone());
-            tokio::spawn(async move {
-                tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
-                let turn = ctx.setup_turn().await;
-                let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
-                let conn = enroll::login(&ctx, &stats, i, &dev).await.ok()?;
-                drop(turn);
-                let topic = events_topic(&dev.client_id).ok()?;
-                stats.done();
-                Some(Ready { conn, topic })
-            })
-        })
-        .collect();
-    let ready: Vec<Ready> = join_all(handles, Instant::now() + ctx.args.setup_timeout())
-        .await
-        .into_iter()
-        .flatten()
-        .flatten()
-        .collect();
-    progress.finish();
-    let setup = Setup {
-        ready: ready.len() as u64,
-        of: n,
-        elapsed_s: stats.start().elapsed().as_secs_f64(),
-        errors: stats.errors(),
-    };
-    (ready, setup)
+    run::start_up(ctx, &enroll::STEPS, move |ctx, stats, i| async move {
+        tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
+        let turn = ctx.setup_turn().await;
+        let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
+        let conn = enroll::login(&ctx, &stats, i, &dev).await.ok()?;
+        drop(turn);
+        let topic = events_topic(&dev.client_id).ok()?;
+        stats.done();
+        Some(Ready { conn, topic })
+    })
+    .await
 }
 
 /// A small per-device generator for the get/set mix (xorshift).

@@ -16,9 +16,8 @@ use super::{
     client::{ClientError, Conn, ConnectOpts},
     device::{Ctx, StepError},
     plan::{start_offset, Budget, Pacer},
-    progress::Progress,
     report::{Report, Setup},
-    run::{drive, join_all},
+    run::{self, drive},
     stats::Stats,
 };
 
@@ -64,60 +63,38 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     .await
 }
 
+/// Connects every device and subscribes it to its own topic (ramped up), bounded by
+/// `--setup-timeout`.
 async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
-    let stats = Arc::new(Stats::new(&SETUP_STEPS));
-    let progress = Progress::start("start-up", stats.clone(), Some(ctx.args.clients as u64));
     let n = ctx.args.clients;
-    let handles = (0..n)
-        .map(|i| {
-            let (ctx, stats) = (ctx.clone(), stats.clone());
-            tokio::spawn(async move {
-                tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
-                let opts = ConnectOpts {
-                    client_id: format!("roster-load-{}-{i}", ctx.run),
-                    password: None,
-                    clean_session: true,
-                    keep_alive: ctx.args.keep_alive,
-                };
-                let mut conn = ctx.connect(&stats, 0, "connect", i, &opts).await.ok()?;
-                let t0 = Instant::now();
-                let sub = tokio::time::timeout(
-                    ctx.timeout(),
-                    conn.subscribe(&topic(&ctx, i), ctx.args.qos),
-                )
+    run::start_up(ctx, &SETUP_STEPS, move |ctx, stats, i| async move {
+        tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
+        let opts = ConnectOpts {
+            client_id: format!("roster-load-{}-{i}", ctx.run),
+            password: None,
+            clean_session: true,
+            keep_alive: ctx.args.keep_alive,
+        };
+        let mut conn = ctx.connect(&stats, 0, "connect", i, &opts).await.ok()?;
+        let t0 = Instant::now();
+        let sub =
+            tokio::time::timeout(ctx.timeout(), conn.subscribe(&topic(&ctx, i), ctx.args.qos))
                 .await
                 .map_err(|_| StepError::Timeout)
                 .and_then(|r| r.map_err(StepError::Client));
-                if let Err(e) = sub {
-                    stats.error(e.kind("subscribe"));
-                    return None;
-                }
-                stats.record(1, t0.elapsed());
-                let Ok(peer) = TopicName::new(topic(&ctx, peer_of(i, n))) else {
-                    stats.error("topic prefix unfit for a topic".into());
-                    return None;
-                };
-                stats.done();
-                Some((i, Ready { conn, peer }))
-            })
-        })
-        .collect();
-    let mut ready: Vec<(usize, Ready)> =
-        join_all(handles, Instant::now() + ctx.args.setup_timeout())
-            .await
-            .into_iter()
-            .flatten()
-            .flatten()
-            .collect();
-    ready.sort_by_key(|(i, _)| *i);
-    progress.finish();
-    let setup = Setup {
-        ready: ready.len() as u64,
-        of: n,
-        elapsed_s: stats.start().elapsed().as_secs_f64(),
-        errors: stats.errors(),
-    };
-    (ready.into_iter().map(|(_, r)| r).collect(), setup)
+        if let Err(e) = sub {
+            stats.error(e.kind("subscribe"));
+            return None;
+        }
+        stats.record(1, t0.elapsed());
+        let Ok(peer) = TopicName::new(topic(&ctx, peer_of(i, n))) else {
+            stats.error("topic prefix unfit for a topic".into());
+            return None;
+        };
+        stats.done();
+        Some(Ready { conn, peer })
+    })
+    .await
 }
 
 /// The payload: the send time (ns since the run's epoch) then padding.

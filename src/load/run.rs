@@ -134,6 +134,42 @@ where
     report
 }
 
+/// The start-up phase every registered-device scenario shares: `prepare` runs once per
+/// device, concurrently, with the start-up statistics (`steps`); devices it returns
+/// `None` for are left out. Bounded by `--setup-timeout`; the ready devices keep their
+/// index order.
+pub async fn start_up<T, F, Fut>(
+    ctx: &Arc<Ctx>,
+    steps: &[&'static str],
+    prepare: F,
+) -> (Vec<T>, Setup)
+where
+    T: Send + 'static,
+    F: Fn(Arc<Ctx>, Arc<Stats>, usize) -> Fut,
+    Fut: std::future::Future<Output = Option<T>> + Send + 'static,
+{
+    let stats = Arc::new(Stats::new(steps));
+    let progress = Progress::start("start-up", stats.clone(), Some(ctx.args.clients as u64));
+    let n = ctx.args.clients;
+    let handles = (0..n)
+        .map(|i| tokio::spawn(prepare(ctx.clone(), stats.clone(), i)))
+        .collect();
+    let ready: Vec<T> = join_all(handles, Instant::now() + ctx.args.setup_timeout())
+        .await
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+    progress.finish();
+    let setup = Setup {
+        ready: ready.len() as u64,
+        of: n,
+        elapsed_s: stats.start().elapsed().as_secs_f64(),
+        errors: stats.errors(),
+    };
+    (ready, setup)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
