@@ -5,8 +5,8 @@ use eetf::Term;
 use rumqttc::ConnectReturnCode;
 
 use crate::{
-    common::{Client, TestServer},
-    etf::{atom, bin, io, pair, tail_token, tuple, Auth},
+    common::TestServer,
+    etf::{ask, atom, bin, io, pair, tail_token, tuple, Auth},
     logs,
 };
 
@@ -28,14 +28,7 @@ pub(crate) async fn register(server: &TestServer, reg_id: &str, phone: &str) -> 
     assert_eq!(token.len(), 32);
     let code = server.last_sms_code(phone.trim_start_matches('+'));
     let (result, tail) = io(&dev
-        .request(
-            Auth {
-                token: Some(&token),
-                sms_code: Some(&code),
-                ..Default::default()
-            }
-            .encode("verify"),
-        )
+        .request(Auth::code(&token, &code).encode("verify"))
         .await);
     let logged_in = match &result {
         Term::Tuple(t)
@@ -55,10 +48,6 @@ pub(crate) async fn register(server: &TestServer, reg_id: &str, phone: &str) -> 
     };
     assert_eq!(tail_token(&tail), token);
     (token, logged_in)
-}
-
-async fn ask(dev: &mut Client, auth: Auth<'_>, kind: &str) -> (Term, Term) {
-    io(&dev.request(auth.encode(kind)).await)
 }
 
 #[tokio::test]
@@ -81,15 +70,7 @@ async fn register_verify_reconnect_login() {
     assert_eq!(result, pair("ok", "login"));
     assert_eq!(tail_token(&tail), token);
     // A reg-only request from a logged-in session is not authorised.
-    let (result, _) = ask(
-        &mut dev,
-        Auth {
-            phone: Some("380501110001"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (result, _) = ask(&mut dev, Auth::phone("380501110001"), "reg").await;
     assert_eq!(result, pair("error", "not_authorized"));
 }
 
@@ -97,26 +78,9 @@ async fn register_verify_reconnect_login() {
 async fn error_rows_of_the_table() {
     let server = TestServer::with(|c| c.auth.max_attempts = 2);
     let mut dev = server.reg("emqttd_reg_err1").await;
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            phone: Some("12-34"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (r, _) = ask(&mut dev, Auth::phone("12-34"), "reg").await;
     assert_eq!(r, pair("error", "invalid_phone"));
-    let (r, tail) = ask(
-        &mut dev,
-        Auth {
-            token: Some("deadbeef"),
-            sms_code: Some("1"),
-            ..Default::default()
-        },
-        "verify",
-    )
-    .await;
+    let (r, tail) = ask(&mut dev, Auth::code("deadbeef", "1"), "verify").await;
     assert_eq!(r, pair("error", "session_not_found"));
     assert_eq!(
         tail_token(&tail),
@@ -128,55 +92,20 @@ async fn error_rows_of_the_table() {
     let (r, _) = ask(&mut dev, Auth::default(), "resend").await;
     assert_eq!(r, pair("error", "session_not_found"));
 
-    let (r, tail) = ask(
-        &mut dev,
-        Auth {
-            phone: Some("380501110002"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (r, tail) = ask(&mut dev, Auth::phone("380501110002"), "reg").await;
     assert_eq!(r, pair("ok", "sms_sent"));
     let token = tail_token(&tail);
     let code = server.last_sms_code("380501110002");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     // Another device presenting this token: mismatch.
     let mut other = server.reg("emqttd_reg_err2").await;
-    let (r, _) = ask(
-        &mut other,
-        Auth {
-            token: Some(&token),
-            sms_code: Some(&code),
-            ..Default::default()
-        },
-        "verify",
-    )
-    .await;
+    let (r, _) = ask(&mut other, Auth::code(&token, &code), "verify").await;
     assert_eq!(r, pair("error", "mismatch_user_data"));
     for _ in 0..2 {
-        let (r, _) = ask(
-            &mut dev,
-            Auth {
-                token: Some(&token),
-                sms_code: Some(wrong),
-                ..Default::default()
-            },
-            "verify",
-        )
-        .await;
+        let (r, _) = ask(&mut dev, Auth::code(&token, wrong), "verify").await;
         assert_eq!(r, pair("error", "invalid_sms_code"));
     }
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            sms_code: Some(&code),
-            ..Default::default()
-        },
-        "verify",
-    )
-    .await;
+    let (r, _) = ask(&mut dev, Auth::code(&token, &code), "verify").await;
     assert_eq!(r, pair("error", "attempts_expired"));
     // Malformed Auth: invalid_data, with the token echoed.
     let bad = crate::etf::encode(&tuple(vec![
@@ -205,15 +134,7 @@ async fn attempts_expired_then_resend_issues_a_working_code() {
         c.auth.resend_cooldown_secs = 0;
     });
     let mut dev = server.reg("emqttd_reg_resend").await;
-    let (_, tail) = ask(
-        &mut dev,
-        Auth {
-            phone: Some("380501110003"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (_, tail) = ask(&mut dev, Auth::phone("380501110003"), "reg").await;
     let token = tail_token(&tail);
     let first = server.last_sms_code("380501110003");
     let wrong = if first == "000000" {
@@ -221,49 +142,14 @@ async fn attempts_expired_then_resend_issues_a_working_code() {
     } else {
         "000000"
     };
-    ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            sms_code: Some(wrong),
-            ..Default::default()
-        },
-        "verify",
-    )
-    .await;
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            sms_code: Some(&first),
-            ..Default::default()
-        },
-        "verify",
-    )
-    .await;
+    ask(&mut dev, Auth::code(&token, wrong), "verify").await;
+    let (r, _) = ask(&mut dev, Auth::code(&token, &first), "verify").await;
     assert_eq!(r, pair("error", "attempts_expired"));
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            ..Default::default()
-        },
-        "resend",
-    )
-    .await;
+    let (r, _) = ask(&mut dev, Auth::token(&token), "resend").await;
     assert_eq!(r, pair("ok", "sms_sent"));
     let second = server.last_sms_code("380501110003");
     assert_eq!(server.outbox("sms").len(), 2);
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            sms_code: Some(&second),
-            ..Default::default()
-        },
-        "verify",
-    )
-    .await;
+    let (r, _) = ask(&mut dev, Auth::code(&token, &second), "verify").await;
     let expected = tuple(vec![
         atom("ok2"),
         atom("login"),
@@ -277,27 +163,10 @@ async fn code_expiry() {
     // A TTL of zero: every code is already expired when it is checked.
     let server = TestServer::with(|c| c.auth.code_ttl_secs = 0);
     let mut dev = server.reg("emqttd_reg_exp").await;
-    let (_, tail) = ask(
-        &mut dev,
-        Auth {
-            phone: Some("380501110004"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (_, tail) = ask(&mut dev, Auth::phone("380501110004"), "reg").await;
     let token = tail_token(&tail);
     let code = server.last_sms_code("380501110004");
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            sms_code: Some(&code),
-            ..Default::default()
-        },
-        "verify",
-    )
-    .await;
+    let (r, _) = ask(&mut dev, Auth::code(&token, &code), "verify").await;
     assert_eq!(r, pair("error", "code_expired"));
 }
 
@@ -305,50 +174,18 @@ async fn code_expiry() {
 async fn cooldown_and_hourly_limit_per_phone() {
     let server = TestServer::with(|c| c.auth.max_sends_per_phone_per_hour = 2);
     let mut a = server.reg("emqttd_reg_rl1").await;
-    let (r, tail) = ask(
-        &mut a,
-        Auth {
-            phone: Some("380501110005"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (r, tail) = ask(&mut a, Auth::phone("380501110005"), "reg").await;
     assert_eq!(r, pair("ok", "sms_sent"));
     let token = tail_token(&tail);
     // Within the 30 s cooldown of this session.
-    let (r, _) = ask(
-        &mut a,
-        Auth {
-            token: Some(&token),
-            ..Default::default()
-        },
-        "resend",
-    )
-    .await;
+    let (r, _) = ask(&mut a, Auth::token(&token), "resend").await;
     assert_eq!(r, pair("error", "too_many_requests"));
     // Second send to the phone from another device: allowed; third: over the hour's 2.
     let mut b = server.reg("emqttd_reg_rl2").await;
-    let (r, _) = ask(
-        &mut b,
-        Auth {
-            phone: Some("380501110005"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (r, _) = ask(&mut b, Auth::phone("380501110005"), "reg").await;
     assert_eq!(r, pair("ok", "sms_sent"));
     let mut c = server.reg("emqttd_reg_rl3").await;
-    let (r, _) = ask(
-        &mut c,
-        Auth {
-            phone: Some("380501110005"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (r, _) = ask(&mut c, Auth::phone("380501110005"), "reg").await;
     assert_eq!(r, pair("error", "too_many_requests"));
     assert_eq!(server.outbox("sms").len(), 2);
 }
@@ -357,15 +194,7 @@ async fn cooldown_and_hourly_limit_per_phone() {
 async fn voice_reads_the_code_in_the_language_asked() {
     let server = TestServer::with(|c| c.auth.resend_cooldown_secs = 0);
     let mut dev = server.reg("emqttd_reg_voice").await;
-    let (_, tail) = ask(
-        &mut dev,
-        Auth {
-            phone: Some("380501110006"),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (_, tail) = ask(&mut dev, Auth::phone("380501110006"), "reg").await;
     let token = tail_token(&tail);
     let (r, tail) = ask(
         &mut dev,
@@ -384,16 +213,7 @@ async fn voice_reads_the_code_in_the_language_asked() {
     assert_eq!(calls[0]["lang"], "ua");
     assert_eq!(calls[0]["channel"], "voice");
     let code = calls[0]["code"].as_str().unwrap().to_owned();
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            sms_code: Some(&code),
-            ..Default::default()
-        },
-        "verify",
-    )
-    .await;
+    let (r, _) = ask(&mut dev, Auth::code(&token, &code), "verify").await;
     assert!(
         matches!(r, Term::Tuple(ref t) if t.elements[0] == atom("ok2")),
         "{r}"
@@ -590,15 +410,7 @@ async fn a_restart_keeps_sessions() {
     let (token, id) = register(&server, "emqttd_reg_restart", "380501110010").await;
     let server = server.restart(|_| {});
     let mut dev = server.login(&id, &token).await;
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            ..Default::default()
-        },
-        "login",
-    )
-    .await;
+    let (r, _) = ask(&mut dev, Auth::token(&token), "login").await;
     assert_eq!(r, pair("ok", "login"));
 }
 

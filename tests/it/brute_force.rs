@@ -11,31 +11,13 @@ const CODE: &str = "903182";
 const WRONG: &str = "000000";
 
 async fn reg(dev: &mut Client, phone: &str) -> String {
-    let (r, tail) = io(&dev
-        .request(
-            Auth {
-                phone: Some(phone),
-                ..Default::default()
-            }
-            .encode("reg"),
-        )
-        .await);
+    let (r, tail) = io(&dev.request(Auth::phone(phone).encode("reg")).await);
     assert_eq!(r, pair("ok", "sms_sent"));
     tail_token(&tail)
 }
 
 async fn verify(dev: &mut Client, token: &str, code: &str) -> eetf::Term {
-    io(&dev
-        .request(
-            Auth {
-                token: Some(token),
-                sms_code: Some(code),
-                ..Default::default()
-            }
-            .encode("verify"),
-        )
-        .await)
-    .0
+    io(&dev.request(Auth::code(token, code).encode("verify")).await).0
 }
 
 #[tokio::test]

@@ -37,16 +37,7 @@ async fn register_at(addr: SocketAddr, n: usize) -> Result<(String, String), Str
         return Err(format!("reg: {r}"));
     }
     let token = tail_token(&tail);
-    let (r, _) = io(&dev
-        .request(
-            Auth {
-                token: Some(&token),
-                sms_code: Some(CODE),
-                ..Default::default()
-            }
-            .encode("verify"),
-        )
-        .await);
+    let (r, _) = io(&dev.request(Auth::code(&token, CODE).encode("verify")).await);
     match &r {
         Term::Tuple(t) if t.elements[0] == atom("ok2") => Ok((token, format!("emqttd_dur{n}"))),
         other => Err(format!("verify: {other}")),
@@ -200,15 +191,7 @@ async fn a_full_database_answers_unavailable_and_reads_go_on() {
 
     // Reads go on: the token check at CONNECT, login, list.
     let mut dev = server.login(&id, &token).await;
-    let (r, _) = io(&dev
-        .request(
-            Auth {
-                token: Some(&token),
-                ..Default::default()
-            }
-            .encode("login"),
-        )
-        .await);
+    let (r, _) = io(&dev.request(Auth::token(&token).encode("login")).await);
     assert_eq!(r, pair("ok", "login"));
     let listed = crate::common::term(&dev.request(Auth::default().encode("list")).await);
     assert!(

@@ -41,7 +41,32 @@ pub struct Auth<'a> {
     pub os: Option<&'a str>,
 }
 
-impl Auth<'_> {
+impl<'a> Auth<'a> {
+    /// A request carrying only a phone (`reg`).
+    pub fn phone(phone: &'a str) -> Self {
+        Auth {
+            phone: Some(phone),
+            ..Default::default()
+        }
+    }
+
+    /// A request carrying only a token (`resend`, `login`, …).
+    pub fn token(token: &'a str) -> Self {
+        Auth {
+            token: Some(token),
+            ..Default::default()
+        }
+    }
+
+    /// A request carrying a token and a code (`verify`).
+    pub fn code(token: &'a str, code: &'a str) -> Self {
+        Auth {
+            token: Some(token),
+            sms_code: Some(code),
+            ..Default::default()
+        }
+    }
+
     /// The 12-element tuple of the seed's examples (through `os`).
     pub fn encode(&self, kind: &str) -> Vec<u8> {
         let services = Term::from(List::from(
@@ -99,4 +124,9 @@ pub fn tail_token(tail: &Term) -> String {
         }
         other => panic!("not an Auth tail: {other}"),
     }
+}
+
+/// Sends `auth` as a request of type `kind`; the reply's `{io, Result, Tail}` parts.
+pub async fn ask(dev: &mut crate::common::Client, auth: Auth<'_>, kind: &str) -> (Term, Term) {
+    io(&dev.request(auth.encode(kind)).await)
 }

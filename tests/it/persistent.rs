@@ -40,11 +40,7 @@ fn login(server: &TestServer, id: &str, token: &str, clean: bool) -> (Raw, bool)
 /// Sends a `login` request at QoS 1 and returns the reply PUBLISH without acking it.
 fn unacked_reply(raw: &mut Raw, id: &str, token: &str) -> PublishPacket {
     let topic = TopicName::new(events_topic(id)).unwrap();
-    let payload = Auth {
-        token: Some(token),
-        ..Default::default()
-    }
-    .encode("login");
+    let payload = Auth::token(token).encode("login");
     raw.send(PublishPacket::new(
         topic,
         QoSWithPacketIdentifier::Level1(1),

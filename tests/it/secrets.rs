@@ -10,8 +10,8 @@ use jsonwebtoken::{encode as jwt_encode, EncodingKey, Header};
 use rumqttc::QoS;
 
 use crate::{
-    common::{connect, options, Client},
-    etf::{atom, bin, encode, io, pair, tail_token, tuple, Auth},
+    common::{connect, options},
+    etf::{ask, atom, bin, encode, io, pair, tail_token, tuple, Auth},
     process::{write_config, Roster},
 };
 
@@ -44,10 +44,6 @@ fn jwt(phone: &str, secret: &str) -> String {
     .unwrap()
 }
 
-async fn ask(dev: &mut Client, auth: Auth<'_>, kind: &str) -> (Term, Term) {
-    io(&dev.request(auth.encode(kind)).await)
-}
-
 fn is_ok2(t: &Term) -> bool {
     matches!(t, Term::Tuple(t) if t.elements[0] == atom("ok2"))
 }
@@ -56,30 +52,13 @@ fn is_ok2(t: &Term) -> bool {
 async fn sms_flow(addr: SocketAddr, dir: &Path) -> (String, String, String) {
     let mut dev = connect(options(addr, "emqttd_reg_secret1")).await.unwrap();
     let phone = "380501119960";
-    let (r, tail) = ask(
-        &mut dev,
-        Auth {
-            phone: Some(phone),
-            ..Default::default()
-        },
-        "reg",
-    )
-    .await;
+    let (r, tail) = ask(&mut dev, Auth::phone(phone), "reg").await;
     assert_eq!(r, pair("ok", "sms_sent"));
     let token = tail_token(&tail);
     let code = last_code(dir, phone);
     let wrong = if code == "482913" { "482914" } else { "482913" };
     for (guess, ok) in [(wrong, false), (code.as_str(), true)] {
-        let (r, _) = ask(
-            &mut dev,
-            Auth {
-                token: Some(&token),
-                sms_code: Some(guess),
-                ..Default::default()
-            },
-            "verify",
-        )
-        .await;
+        let (r, _) = ask(&mut dev, Auth::code(&token, guess), "verify").await;
         assert_eq!(is_ok2(&r), ok, "{r}");
     }
     (token, code, wrong.to_owned())
@@ -139,15 +118,7 @@ async fn a_full_flow_at_debug_level_logs_no_secret() {
     o.set_credentials("user", &token);
     o.set_clean_session(false);
     let mut dev = connect(o).await.expect("logged in");
-    let (r, _) = ask(
-        &mut dev,
-        Auth {
-            token: Some(&token),
-            ..Default::default()
-        },
-        "login",
-    )
-    .await;
+    let (r, _) = ask(&mut dev, Auth::token(&token), "login").await;
     assert_eq!(r, pair("ok", "login"));
     let (r, _) = ask(
         &mut dev,

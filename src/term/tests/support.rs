@@ -4,35 +4,12 @@ use crate::term::{AuthRequest, AuthType, ProfileRequest, ProfileStatus};
 
 /// An `'Auth'` request with every field absent.
 pub fn auth(kind: AuthType) -> AuthRequest {
-    AuthRequest {
-        token: None,
-        dev_key: None,
-        user_id: None,
-        phone: None,
-        client_id: None,
-        kind,
-        sms_code: None,
-        attempts: None,
-        services: Vec::new(),
-        push: None,
-        comments: None,
-        os: None,
-        created: None,
-        last_online: None,
-    }
+    AuthRequest::new(kind)
 }
 
 /// A `'Profile'` request with every field absent.
 pub fn profile(status: ProfileStatus) -> ProfileRequest {
-    ProfileRequest {
-        phone: None,
-        data: None,
-        person_id: None,
-        accounts: Vec::new(),
-        update: None,
-        presence: None,
-        status,
-    }
+    ProfileRequest::new(status)
 }
 
 /// `Some(s.to_owned())`.
