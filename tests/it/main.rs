@@ -17,6 +17,7 @@ mod process;
 mod profile;
 mod profile_migrate;
 mod profile_wire;
+mod provider;
 mod raw;
 mod secrets;
 mod session_limits;
