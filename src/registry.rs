@@ -222,19 +222,6 @@ impl Handler<Close> for Registry {
     }
 }
 
-/// Whether any of these ClientIds is connected.
-#[derive(Message)]
-#[rtype(result = "bool")]
-pub struct AnyOnline(pub Vec<Arc<str>>);
-
-impl Handler<AnyOnline> for Registry {
-    type Result = bool;
-
-    fn handle(&mut self, m: AnyOnline, _: &mut Context<Self>) -> bool {
-        self.live.any_online(&m.0)
-    }
-}
-
 /// Counts, for tests and logs: (connected, parked).
 #[derive(Message)]
 #[rtype(result = "(usize, usize)")]
