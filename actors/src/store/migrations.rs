@@ -20,6 +20,9 @@ pub const MIGRATIONS: &[&str] = &[
     crate::auth::SCHEMA,
     // 3: Profile: persons, profiles, 'Roster' accounts, pending phone migrations.
     crate::profile::SCHEMA,
+    // 4: no query looks sessions up by user_id, and every verify paid to keep this
+    // index (a random key, so one more page written per login).
+    "DROP INDEX auth_session_user;",
 ];
 
 /// Brings the database up to date, one migration per `BEGIN IMMEDIATE` transaction.
@@ -120,5 +123,13 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("open");
         let version = migrate(&mut conn, Path::new(":memory:"), MIGRATIONS).expect("migrate");
         assert_eq!(version, MIGRATIONS.len());
+        let user_index: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'auth_session_user'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("count");
+        assert_eq!(user_index, 0, "migration 4 drops the unused user_id index");
     }
 }

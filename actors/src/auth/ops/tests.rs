@@ -327,3 +327,89 @@ fn two_devices_list_logout_push_login() {
         AuthError::MismatchUserData
     );
 }
+
+#[test]
+fn verify_turns_the_pending_row_into_the_session_in_place() {
+    let c = db();
+    let (t, code) = registered(&c, 5, "reg_place", "380508888888");
+    let before: (i64, Vec<u8>) = c
+        .query_row(
+            "SELECT rowid, token_hash FROM auth_session WHERE client_id = 'reg_place'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    verify(&c, &ctx(6), "reg_place", &verify_req(&t, &code)).unwrap();
+    let after: (i64, Vec<u8>, bool, Option<Vec<u8>>, i64, i64, String) = c
+        .query_row(
+            "SELECT rowid, token_hash, logged_in, code_hash, attempts, created, user_id \
+             FROM auth_session WHERE client_id = 'emqttd_place'",
+            [],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (after.0, &after.1),
+        (before.0, &before.1),
+        "same row, same token"
+    );
+    assert!(after.2, "logged in");
+    assert_eq!(
+        (after.3, after.4, after.5),
+        (None, 0, 5),
+        "code gone, created kept"
+    );
+    let person: String = c
+        .query_row(
+            "SELECT person_id FROM profile WHERE phone = '380508888888'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(after.6, person, "user_id is the new profile's person id");
+    let one_row: i64 = c
+        .query_row("SELECT count(*) FROM auth_session", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(one_row, 1);
+}
+
+#[test]
+fn person_ids_are_32_hex_characters_in_creation_order() {
+    let c = db();
+    let mut ids = Vec::new();
+    for (i, now) in [0x0123_4567_89ab_i64, 0x0123_4567_89ac, 0x0200_0000_0000]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("reg_order{i}");
+        let phone = format!("38050900000{i}");
+        let (t, code) = registered(&c, now, &id, &phone);
+        verify(&c, &ctx(now + 1), &id, &verify_req(&t, &code)).unwrap();
+        let person: String = c
+            .query_row(
+                "SELECT person_id FROM profile WHERE phone = ?1",
+                [&phone],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(person.len(), 32, "{person}");
+        assert!(person
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(&person[..12], &format!("{:012x}", now + 1));
+        ids.push(person);
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "later accounts sort after earlier ones");
+}

@@ -4,11 +4,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{
-    logged_in_id,
-    row::{self, SessionRow},
-    Ctx, Fail,
-};
+use super::{logged_in_id, row, Ctx, Fail};
 use crate::{
     auth::{answer::AuthError, request::AuthRequest},
     phone::Phone,
@@ -91,21 +87,20 @@ pub fn verify(
     let new_id = logged_in_id(client_id);
     // The account's profile is created at its first login, in this transaction.
     let person_id = crate::profile::ensure(conn, &row.phone, ctx.now)?;
-    let replaced = row::delete(conn, &new_id)?;
-    row::delete(conn, client_id)?;
-    row::insert(
-        conn,
-        &SessionRow {
-            client_id: new_id.clone(),
-            logged_in: true,
-            dev_key: req.dev_key.clone().or(row.dev_key.clone()),
-            user_id: Some(person_id),
-            code_hash: None,
-            code_at: None,
-            attempts: 0,
-            ..row
-        },
-    )?;
+    let replaced = new_id != client_id && row::delete(conn, &new_id)?;
+    // The row becomes the logged-in session in place: its token and phone stay, so
+    // only the ClientId index entry moves (a delete and an insert would rewrite every
+    // index entry of the row).
+    conn.prepare_cached(
+        "UPDATE auth_session SET client_id = ?1, logged_in = 1, dev_key = ?2, user_id = ?3, \
+         code_hash = NULL, code_at = NULL, attempts = 0 WHERE client_id = ?4",
+    )?
+    .execute(params![
+        new_id,
+        req.dev_key.as_ref().or(row.dev_key.as_ref()),
+        person_id,
+        client_id
+    ])?;
     Ok(Verified {
         client_id: new_id,
         phone,
