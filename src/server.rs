@@ -17,7 +17,7 @@ use roster_actors::{
     auth::{AuthActor, JwtConfigError},
     channel::{start_channels, ChannelError},
     hub::{Hub, HubFuture},
-    profile::{ProfileActor, ProfileView},
+    profile::{ProfileActor, ProfileCache, ProfileView},
     secret::CodeKey,
     store::{Store, StoreError},
 };
@@ -154,6 +154,7 @@ impl Server {
         // The domain actors hold no state of their own (it is all in the store): one
         // pair per worker.
         let mut per_worker = Vec::with_capacity(n);
+        let cache = ProfileCache::new(config.profile.cache_entries);
         for worker in &workers {
             let profile = ProfileActor::new(
                 store.clone(),
@@ -162,6 +163,7 @@ impl Server {
                 config.auth.clone(),
                 key.clone(),
                 hub.clone(),
+                cache.clone(),
             );
             let auth = AuthActor::new(
                 store.clone(),
@@ -171,6 +173,7 @@ impl Server {
                 &config.jwt,
                 key.clone(),
                 hub.clone(),
+                cache.clone(),
             )?;
             let arbiter = worker.handle();
             let router = Router::new(

@@ -12,6 +12,7 @@ use roster_actors::{
     auth::{AuthActor, AuthCaller, AuthConfig, AuthOk, AuthRequest, AuthType, Handle, JwtConfig},
     channel::{start_channels, ChannelConfig},
     hub::NoHub,
+    profile::ProfileCache,
     secret::CodeKey,
     store::{Store, StoreConfig, Synchronous},
 };
@@ -73,6 +74,7 @@ async fn run(pairs: usize) {
         &JwtConfig::default(),
         CodeKey::from_bytes([9; 32]),
         Arc::new(NoHub),
+        ProfileCache::new(0),
     )
     .expect("auth")
     .start();

@@ -379,3 +379,42 @@ async fn a_restart_keeps_profiles() {
         set
     );
 }
+
+/// `get` is served from memory between writes: every change, made from any device on
+/// any worker, must show in the next `get` of every device once its reply is out.
+#[tokio::test]
+async fn a_get_after_a_change_sees_it_from_every_device() {
+    let server = TestServer::start();
+    let phone = "380502200041";
+    let (mut a, _) = device(&server, "cache_a", phone).await;
+    let (mut b, _) = device(&server, "cache_b", phone).await;
+    for round in 0..20u8 {
+        // Both keep an answer in memory, then one of them changes the profile.
+        ask(&mut a, Req::default(), "get").await;
+        ask(&mut b, Req::default(), "get").await;
+        let (changer, other) = if round % 2 == 0 {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
+        let data = [round];
+        let set = ask(
+            changer,
+            Req {
+                data: Some(&data),
+                ..Req::default()
+            },
+            "set",
+        )
+        .await;
+        assert_eq!(next_profile(other).await, set);
+        for dev in [&mut a, &mut b] {
+            let got = ask(dev, Req::default(), "get").await;
+            assert_eq!((got.data.as_slice(), got.update), (&data[..], set.update));
+        }
+    }
+    // A third device's first login changes nothing a get shows but must not break it.
+    let (mut c, _) = device(&server, "cache_c", phone).await;
+    let got = ask(&mut c, Req::default(), "get").await;
+    assert_eq!(got, ask(&mut a, Req::default(), "get").await);
+}

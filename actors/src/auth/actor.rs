@@ -17,6 +17,7 @@ use super::{
 use crate::{
     channel::{self, Delivery, Lang, SmsActor, VoiceActor},
     hub::Hub,
+    profile::ProfileCache,
     secret::CodeKey,
     store::{Store, StoreError},
 };
@@ -87,6 +88,8 @@ struct Inner {
     jwt: Arc<JwtVerifier>,
     /// Closes connections.
     hub: Arc<dyn Hub>,
+    /// Profile `get` answers: logins and logouts change a phone's sessions.
+    cache: Arc<ProfileCache>,
 }
 
 /// The Auth actor.
@@ -105,6 +108,7 @@ impl AuthActor {
         jwt: &JwtConfig,
         key: CodeKey,
         hub: Arc<dyn Hub>,
+        cache: Arc<ProfileCache>,
     ) -> Result<AuthActor, JwtConfigError> {
         Ok(AuthActor {
             inner: Arc::new(Inner {
@@ -115,6 +119,7 @@ impl AuthActor {
                 key,
                 jwt: Arc::new(JwtVerifier::new(jwt)?),
                 hub,
+                cache,
             }),
         })
     }
@@ -193,7 +198,10 @@ impl Inner {
                         .await,
                 );
                 let result = r.map(|v| {
-                    if v.replaced {
+                    let mut phones = vec![v.phone.as_str()];
+                    phones.extend(v.replaced.as_deref());
+                    self.cache.forget(&phones);
+                    if v.replaced.is_some() {
                         self.hub.close(&v.client_id);
                     }
                     log::info!(
@@ -221,6 +229,7 @@ impl Inner {
                 );
                 match r {
                     Ok(done) => {
+                        self.cache.forget(&[&done.phone]);
                         if !done.own {
                             self.hub.close(&done.client_id);
                         }

@@ -9,6 +9,7 @@ use actix::prelude::*;
 
 use super::{
     answer::{Presence, ProfileAnswer, ProfileError, ProfileOk, ProfileView},
+    cache::ProfileCache,
     config::ProfileConfig,
     ops::{self, settle, Ctx, Loaded},
     request::{ProfileRequest, ProfileStatus},
@@ -28,8 +29,9 @@ pub struct ProfileCaller {
     pub client_id: String,
     /// Logged in (an `emqttd_` id whose token was checked at CONNECT).
     pub logged_in: bool,
-    /// The token it connected with (logged-in only); checked again in every job, so
-    /// a connection whose session died acts for nobody.
+    /// The token it connected with (logged-in only); checked again in every job (or
+    /// against the cache, which forgets a session when it dies), so a connection
+    /// whose session died acts for nobody.
     pub token: Option<String>,
 }
 
@@ -66,6 +68,8 @@ struct Inner {
     key: CodeKey,
     /// Presence, fan-out, closing connections.
     hub: Arc<dyn Hub>,
+    /// `get` answers between writes, shared with every worker's Profile and Auth actors.
+    cache: Arc<ProfileCache>,
 }
 
 /// The Profile actor.
@@ -83,6 +87,7 @@ impl ProfileActor {
         auth: AuthConfig,
         key: CodeKey,
         hub: Arc<dyn Hub>,
+        cache: Arc<ProfileCache>,
     ) -> ProfileActor {
         ProfileActor {
             inner: Arc::new(Inner {
@@ -92,6 +97,7 @@ impl ProfileActor {
                 auth: Arc::new(auth),
                 key,
                 hub,
+                cache,
             }),
         }
     }
@@ -137,8 +143,18 @@ impl Inner {
         if !caller.logged_in {
             return Err(ProfileError::NotAuthorized);
         }
-        let ctx = self.ctx();
         let status = req.status;
+        // A `get` between writes is answered from memory, on this worker.
+        if status == Get {
+            if let Some(hit) = self.cache.get(&caller.client_id, caller.token.as_deref()) {
+                flat(settle(ops::own_phone(
+                    req.phone.as_deref(),
+                    &hit.view.phone,
+                )))?;
+                return Ok(ProfileOk::Shown(self.present(Loaded::clone(&hit)).await.0));
+            }
+        }
+        let ctx = self.ctx();
         let (id, token) = (caller.client_id.clone(), caller.token.clone());
         // The phone slot names the caller's own account, except where it names the
         // phone to migrate to.
@@ -152,6 +168,7 @@ impl Inner {
         };
         match status {
             Get => {
+                let ticket = self.cache.ticket();
                 let loaded = flat(
                     self.store
                         .read(move |c| {
@@ -162,6 +179,8 @@ impl Inner {
                         })
                         .await,
                 )?;
+                self.cache
+                    .fill(ticket, &caller.client_id, caller.token.as_deref(), &loaded);
                 Ok(ProfileOk::Shown(self.present(loaded).await.0))
             }
             Set | Update => {
@@ -175,24 +194,27 @@ impl Inner {
                         })
                         .await,
                 )?;
+                self.cache.forget(&[&loaded.view.phone]);
                 Ok(ProfileOk::Changed(self.publish(loaded, &caller).await))
             }
             Confirm => {
-                let loaded = flat(
+                let (old_phone, loaded) = flat(
                     self.store
                         .write(move |tx| {
                             settle(job(tx).and_then(|(phone, req)| {
-                                ops::confirm(
+                                let moved = ops::confirm(
                                     tx,
                                     &ctx,
                                     &phone,
                                     req.phone.as_deref(),
                                     req.data.as_deref(),
-                                )
+                                )?;
+                                Ok((phone, moved))
                             }))
                         })
                         .await,
                 )?;
+                self.cache.forget(&[&old_phone, &loaded.view.phone]);
                 log::info!("profile: {} moved its account", caller.client_id);
                 Ok(ProfileOk::Changed(self.publish(loaded, &caller).await))
             }
@@ -204,6 +226,7 @@ impl Inner {
                         })
                         .await,
                 )?;
+                self.cache.forget(&[&loaded.view.phone]);
                 let (view, sessions) = self.present(loaded).await;
                 for other in sessions.iter().filter(|s| **s != caller.client_id) {
                     self.hub.close(other);

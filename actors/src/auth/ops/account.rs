@@ -73,6 +73,8 @@ pub struct LogoutDone {
     pub client_id: String,
     /// It was the caller's own.
     pub own: bool,
+    /// The account's phone.
+    pub phone: String,
 }
 
 /// `logout`: the caller's own session, or `target` of the same account.
@@ -97,6 +99,7 @@ pub fn logout(conn: &Connection, caller: &str, target: Option<&str>) -> Result<L
     Ok(LogoutDone {
         client_id: victim.to_owned(),
         own: victim == caller,
+        phone: me.phone,
     })
 }
 

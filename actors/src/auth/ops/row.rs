@@ -125,3 +125,10 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
         .execute(params![id])?
         > 0)
 }
+
+/// Deletes the session with ClientId `id`; the phone it was on, if there was one.
+pub fn delete_returning_phone(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("DELETE FROM auth_session WHERE client_id = ?1 RETURNING phone")?
+        .query_row(params![id], |r| r.get(0))
+        .optional()
+}

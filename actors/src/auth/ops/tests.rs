@@ -77,7 +77,7 @@ fn reg_then_verify_logs_in_as_emqttd_symbols() {
     )
     .unwrap();
     assert_eq!(v.client_id, "emqttd_abc");
-    assert!(!v.replaced);
+    assert!(v.replaced.is_none());
     assert_eq!(check_token(&c, "emqttd_abc", Some(&token)).unwrap(), Ok(()));
     assert_eq!(
         check_token(&c, "emqttd_abc", Some("nope")).unwrap(),
@@ -265,7 +265,7 @@ fn verify_replaces_an_older_session_of_the_same_id() {
     verify(&c, &ctx(1), "reg_same", &verify_req(&t1, &c1)).unwrap();
     let (t2, c2) = registered(&c, 100_000, "reg_same", "380506666666");
     let v = verify(&c, &ctx(100_001), "reg_same", &verify_req(&t2, &c2)).unwrap();
-    assert!(v.replaced);
+    assert_eq!(v.replaced.as_deref(), Some("380506666666"));
     assert_eq!(
         check_token(&c, "emqttd_same", Some(&t1)).unwrap(),
         Err(TokenRefusal::BadToken)
@@ -313,7 +313,8 @@ fn two_devices_list_logout_push_login() {
         done,
         LogoutDone {
             client_id: "emqttd_b".into(),
-            own: false
+            own: false,
+            phone: "380507777777".into(),
         }
     );
     assert_eq!(

@@ -18,8 +18,9 @@ pub struct Verified {
     pub client_id: String,
     /// The account's phone.
     pub phone: Phone,
-    /// An older session with that ClientId was replaced: its connection must close.
-    pub replaced: bool,
+    /// An older session with that ClientId was replaced (its connection must close):
+    /// the phone it was on.
+    pub replaced: Option<String>,
 }
 
 fn count_failure(conn: &Connection, client_id: &str) -> Result<(), Fail> {
@@ -87,7 +88,11 @@ pub fn verify(
     let new_id = logged_in_id(client_id);
     // The account's profile is created at its first login, in this transaction.
     let person_id = crate::profile::ensure(conn, &row.phone, ctx.now)?;
-    let replaced = new_id != client_id && row::delete(conn, &new_id)?;
+    let replaced = if new_id == client_id {
+        None
+    } else {
+        row::delete_returning_phone(conn, &new_id)?
+    };
     // The row becomes the logged-in session in place: its token and phone stay, so
     // only the ClientId index entry moves (a delete and an insert would rewrite every
     // index entry of the row).

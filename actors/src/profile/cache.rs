@@ -1,0 +1,246 @@
+//! Profile `get` answers kept in memory between the writes that change them, so a
+//! `get` is served on the caller's worker without a trip to a store thread.
+//!
+//! The rule that keeps it true: every write that changes what `get` shows (the
+//! profile, its accounts, the phone's logged-in sessions) or whom it shows it to (a
+//! session's token or phone) calls [`ProfileCache::forget`] with the phones it
+//! touched, after its COMMIT and before its reply. An entry is filled from a read
+//! only if no `forget` happened since that read began ([`ProfileCache::ticket`]), so
+//! a read that raced a write never lands. A hit is thus never older than the last
+//! acknowledged write.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use super::ops::Loaded;
+use crate::secret::Token;
+
+/// One caller's cached `get`.
+struct Entry {
+    /// SHA-256 of the token the read checked against the caller's session.
+    token_hash: [u8; 32],
+    /// The profile with its sessions, presence not yet filled in.
+    loaded: Arc<Loaded>,
+}
+
+/// The cache's state, behind one lock (held for a map operation, never across I/O).
+#[derive(Default)]
+struct Inner {
+    /// Bumped by every `forget`: a fill whose ticket is older is dropped.
+    epoch: u64,
+    /// Entries by the caller's ClientId.
+    clients: HashMap<String, Entry>,
+    /// The ClientIds filled under each phone, for `forget`.
+    phones: HashMap<String, Vec<String>>,
+    /// Ids listed in `phones`, so the index stays bounded too.
+    indexed: usize,
+}
+
+/// When a read began, for [`ProfileCache::fill`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
+
+/// The `get` cache shared by every worker's Profile and Auth actors.
+pub struct ProfileCache {
+    /// Most entries; 0 turns the cache off. Reaching it empties the cache.
+    capacity: usize,
+    /// The maps.
+    inner: Mutex<Inner>,
+}
+
+impl ProfileCache {
+    /// A cache of at most `capacity` callers (0: off).
+    pub fn new(capacity: usize) -> Arc<ProfileCache> {
+        Arc::new(ProfileCache {
+            capacity,
+            inner: Mutex::default(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // The maps stay consistent at every step, so a panic elsewhere leaves them usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached profile of `client_id`, if its entry was filled with this `token`.
+    pub fn get(&self, client_id: &str, token: Option<&str>) -> Option<Arc<Loaded>> {
+        let token = Token::from_client(token?);
+        let inner = self.lock();
+        let entry = inner.clients.get(client_id)?;
+        token
+            .matches(&entry.token_hash)
+            .then(|| entry.loaded.clone())
+    }
+
+    /// Taken before the read whose result may fill the cache.
+    pub fn ticket(&self) -> Ticket {
+        Ticket(self.lock().epoch)
+    }
+
+    /// Keeps `loaded`, read for `client_id` connected with `token` (which the read
+    /// checked), unless something was forgotten since `ticket`.
+    pub fn fill(&self, ticket: Ticket, client_id: &str, token: Option<&str>, loaded: &Loaded) {
+        let Some(token) = token else { return };
+        if self.capacity == 0 {
+            return;
+        }
+        let token_hash = Token::from_client(token).hash();
+        let mut inner = self.lock();
+        if inner.epoch != ticket.0 {
+            return;
+        }
+        if inner.clients.len() >= self.capacity || inner.indexed >= self.capacity * 2 {
+            let epoch = inner.epoch;
+            *inner = Inner {
+                epoch,
+                ..Inner::default()
+            };
+        }
+        let phone = loaded.view.phone.clone();
+        let known = inner
+            .clients
+            .get(client_id)
+            .is_some_and(|e| e.loaded.view.phone == phone);
+        inner.clients.insert(
+            client_id.to_owned(),
+            Entry {
+                token_hash,
+                loaded: Arc::new(loaded.clone()),
+            },
+        );
+        if !known {
+            inner
+                .phones
+                .entry(phone)
+                .or_default()
+                .push(client_id.to_owned());
+            inner.indexed += 1;
+        }
+    }
+
+    /// Drops every entry filled under any of `phones`, and every fill still in flight.
+    pub fn forget<S: AsRef<str>>(&self, phones: &[S]) {
+        let mut inner = self.lock();
+        inner.epoch += 1;
+        for phone in phones {
+            let phone = phone.as_ref();
+            let Some(ids) = inner.phones.remove(phone) else {
+                continue;
+            };
+            inner.indexed -= ids.len();
+            for id in ids {
+                if inner
+                    .clients
+                    .get(&id)
+                    .is_some_and(|e| e.loaded.view.phone == phone)
+                {
+                    inner.clients.remove(&id);
+                }
+            }
+        }
+    }
+
+    /// How many callers have an entry.
+    pub fn len(&self) -> usize {
+        self.lock().clients.len()
+    }
+
+    /// Whether no caller has an entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Presence, ProfileView};
+
+    fn loaded(phone: &str, data: &[u8]) -> Loaded {
+        Loaded {
+            view: ProfileView {
+                phone: phone.into(),
+                data: data.to_vec(),
+                person_id: "p".into(),
+                accounts: Vec::new(),
+                update: 1,
+                presence: Presence::Offline,
+            },
+            sessions: vec!["emqttd_a".into()],
+        }
+    }
+
+    #[test]
+    fn a_fill_is_served_to_the_same_token_only() {
+        let cache = ProfileCache::new(10);
+        let t = cache.ticket();
+        cache.fill(t, "emqttd_a", Some("tok"), &loaded("380", b"x"));
+        let hit = cache.get("emqttd_a", Some("tok")).expect("hit");
+        assert_eq!(hit.view.data, b"x");
+        assert!(cache.get("emqttd_a", Some("other")).is_none());
+        assert!(cache.get("emqttd_a", None).is_none());
+        assert!(cache.get("emqttd_b", Some("tok")).is_none());
+    }
+
+    #[test]
+    fn forget_drops_the_phone_and_any_fill_that_raced_it() {
+        let cache = ProfileCache::new(10);
+        let t = cache.ticket();
+        cache.fill(t, "emqttd_a", Some("tok"), &loaded("380", b"x"));
+        cache.fill(t, "emqttd_b", Some("tok"), &loaded("381", b"y"));
+        let raced = cache.ticket();
+        cache.forget(&["380"]);
+        assert!(cache.get("emqttd_a", Some("tok")).is_none());
+        assert!(
+            cache.get("emqttd_b", Some("tok")).is_some(),
+            "other phones stay"
+        );
+        // A read that began before the forget may hold the old profile: not kept.
+        cache.fill(raced, "emqttd_a", Some("tok"), &loaded("380", b"old"));
+        assert!(cache.get("emqttd_a", Some("tok")).is_none());
+        let fresh = cache.ticket();
+        cache.fill(fresh, "emqttd_a", Some("tok"), &loaded("380", b"new"));
+        assert_eq!(
+            cache.get("emqttd_a", Some("tok")).expect("hit").view.data,
+            b"new"
+        );
+    }
+
+    #[test]
+    fn a_client_that_moved_phone_is_forgotten_under_its_new_phone_only() {
+        let cache = ProfileCache::new(10);
+        cache.fill(
+            cache.ticket(),
+            "emqttd_a",
+            Some("tok"),
+            &loaded("380", b"x"),
+        );
+        cache.fill(
+            cache.ticket(),
+            "emqttd_a",
+            Some("tok"),
+            &loaded("399", b"y"),
+        );
+        cache.forget(&["380"]);
+        assert!(cache.get("emqttd_a", Some("tok")).is_some());
+        cache.forget(&["399"]);
+        assert!(cache.get("emqttd_a", Some("tok")).is_none());
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn it_stays_within_its_capacity_and_zero_turns_it_off() {
+        let cache = ProfileCache::new(3);
+        for i in 0..10 {
+            let id = format!("emqttd_{i}");
+            cache.fill(cache.ticket(), &id, Some("tok"), &loaded("380", b""));
+            assert!(cache.len() <= 3);
+            assert!(cache.get(&id, Some("tok")).is_some(), "the newest is kept");
+        }
+        let off = ProfileCache::new(0);
+        off.fill(off.ticket(), "emqttd_a", Some("tok"), &loaded("380", b""));
+        assert!(off.get("emqttd_a", Some("tok")).is_none());
+    }
+}
