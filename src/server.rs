@@ -167,8 +167,7 @@ impl Server {
             );
             let auth = AuthActor::new(
                 store.clone(),
-                sms.clone(),
-                voice.clone(),
+                (sms.clone(), voice.clone()),
                 config.auth.clone(),
                 &config.jwt,
                 key.clone(),

@@ -63,13 +63,12 @@ async fn run(pairs: usize) {
     sms.outbox = dir.path().join("sms.jsonl");
     let mut voice = ChannelConfig::voice_default();
     voice.outbox = dir.path().join("voice.jsonl");
-    let (sms, voice) = start_channels(&sms, &voice).expect("channels");
+    let channels = start_channels(&sms, &voice).expect("channels");
     let mut cfg = AuthConfig::default();
     cfg.test_numbers.enabled = true;
     let auth = AuthActor::new(
         store.clone(),
-        sms,
-        voice,
+        channels,
         cfg,
         &JwtConfig::default(),
         CodeKey::from_bytes([9; 32]),

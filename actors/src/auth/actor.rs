@@ -100,10 +100,10 @@ pub struct AuthActor {
 
 impl AuthActor {
     /// Builds the actor; fails when `[jwt]` names an unusable key.
+    /// `channels` are the SMS and voice actors, as [`channel::start_channels`] gives them.
     pub fn new(
         store: Store,
-        sms: Addr<SmsActor>,
-        voice: Addr<VoiceActor>,
+        (sms, voice): (Addr<SmsActor>, Addr<VoiceActor>),
         cfg: AuthConfig,
         jwt: &JwtConfig,
         key: CodeKey,
