@@ -16,8 +16,8 @@ use actix::prelude::*;
 use roster_actors::{
     auth::{AuthActor, JwtConfigError},
     channel::{start_channels, ChannelError},
-    hub::{Hub, HubFuture},
-    profile::{ProfileActor, ProfileCache, ProfileView},
+    hub::Hub,
+    profile::{CachedGet, ProfileActor, ProfileCache, ProfileView},
     secret::CodeKey,
     store::{Store, StoreError},
 };
@@ -79,8 +79,8 @@ impl Hub for RegistryHub {
         });
     }
 
-    fn any_online(&self, client_ids: Vec<String>) -> HubFuture<bool> {
-        Box::pin(std::future::ready(self.1.any_online(&client_ids)))
+    fn any_online(&self, client_ids: &[String]) -> bool {
+        self.1.any_online(client_ids)
     }
 }
 
@@ -180,7 +180,8 @@ impl Server {
                 ProfileActor::start_in_arbiter(&arbiter, move |_| profile),
                 config.limits.clone(),
             )
-            .with_verify_guard(verify.clone());
+            .with_verify_guard(verify.clone())
+            .with_cached_gets(CachedGet::new(cache.clone(), hub.clone()));
             let shared = Arc::new(Shared {
                 config: config.clone(),
                 registry: registry.clone(),

@@ -1,12 +1,7 @@
 //! The domain's view of connected clients. Implemented by the MQTT side (which knows
 //! who is connected and how to encode); the domain only names ClientIds.
 
-use std::{future::Future, pin::Pin};
-
 use crate::profile::ProfileView;
-
-/// A boxed, sendable future, as the hub's questions answer.
-pub type HubFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// What the domain may ask of the connection layer.
 pub trait Hub: Send + Sync + 'static {
@@ -17,8 +12,9 @@ pub trait Hub: Send + Sync + 'static {
     /// queued if it is a persistent session that is away, else dropped.
     fn deliver_profile(&self, client_id: &str, view: &ProfileView);
 
-    /// Whether any of `client_ids` is connected now.
-    fn any_online(&self, client_ids: Vec<String>) -> HubFuture<bool>;
+    /// Whether any of `client_ids` is connected now. Answered at once, from a table the
+    /// connections keep (a `get` served from the cache waits on nothing).
+    fn any_online(&self, client_ids: &[String]) -> bool;
 }
 
 /// A hub that does nothing (nobody is online), for tests of the domain alone.
@@ -30,7 +26,7 @@ impl Hub for NoHub {
 
     fn deliver_profile(&self, _client_id: &str, _view: &ProfileView) {}
 
-    fn any_online(&self, _client_ids: Vec<String>) -> HubFuture<bool> {
-        Box::pin(std::future::ready(false))
+    fn any_online(&self, _client_ids: &[String]) -> bool {
+        false
     }
 }

@@ -11,7 +11,7 @@ use actix::Addr;
 use bytes::Bytes;
 use roster_actors::{
     auth::{AuthActor, AuthCaller, AuthType, CheckToken, ConnectRefusal, Disconnected, Handle},
-    profile::{self as domain, ProfileActor, ProfileCaller},
+    profile::{self as domain, CachedGet, ProfileActor, ProfileCaller},
 };
 
 use crate::{
@@ -55,6 +55,14 @@ pub enum Refusal {
     Unavailable,
 }
 
+/// How a request is answered: at once, or by a future run on the session's arbiter.
+pub enum Route {
+    /// Answered without waiting (a bad payload, a `get` from the cache).
+    Ready(Routed),
+    /// Answered when the domain actor is done.
+    Pending(LocalFut<Routed>),
+}
+
 /// What one request produced.
 #[derive(Debug, Default)]
 pub struct Routed {
@@ -84,6 +92,8 @@ pub struct Router {
     limits: Arc<Limits>,
     /// Caps on failed verifies per connection and per address.
     verify: Arc<VerifyGuard>,
+    /// Profile `get`s answered from the cache without the actor, when set.
+    cached: Option<CachedGet>,
 }
 
 impl Router {
@@ -95,7 +105,14 @@ impl Router {
             profile,
             limits: Arc::new(limits),
             verify: Arc::new(VerifyGuard::new(0, 0)),
+            cached: None,
         }
+    }
+
+    /// The same router, answering cached Profile `get`s itself.
+    pub fn with_cached_gets(mut self, cached: CachedGet) -> Self {
+        self.cached = Some(cached);
+        self
     }
 
     /// The same router, capping failed verifies with `guard`.
@@ -134,7 +151,7 @@ impl Router {
     }
 
     /// Handles one request payload.
-    pub fn route(&self, caller: &Caller, payload: Bytes) -> LocalFut<Routed> {
+    pub fn route(&self, caller: &Caller, payload: Bytes) -> Route {
         let request = match term::decode(&payload, &self.limits) {
             Ok(r) => r,
             Err(e) => {
@@ -144,7 +161,7 @@ impl Router {
                     result: IoResult::Error("invalid_data"),
                     tail,
                 };
-                return Box::pin(async move { Routed::one(&reply) });
+                return Route::Ready(Routed::one(&reply));
             }
         };
         match request {
@@ -153,7 +170,7 @@ impl Router {
                 let verify = kind == AuthType::Verify;
                 if verify {
                     if let Err(refusal) = self.verify.charge(&caller.conn) {
-                        return refuse_verify(caller, refusal, req.token);
+                        return Route::Ready(refuse_verify(caller, refusal, req.token));
                     }
                 }
                 let (guard, conn) = (self.verify.clone(), caller.conn.clone());
@@ -165,7 +182,7 @@ impl Router {
                     },
                     req,
                 });
-                Box::pin(async move {
+                Route::Pending(Box::pin(async move {
                     match handle.await {
                         Ok(answer) => {
                             if verify && !answer.result.as_ref().is_err_and(auth::is_guess) {
@@ -180,23 +197,29 @@ impl Router {
                             Routed::one(&auth::unavailable())
                         }
                     }
-                })
+                }))
             }
             Request::Profile(req) => {
+                let logged_in = caller.client_id.kind() == ClientKind::LoggedIn;
+                if let Some(answer) = self.cached.as_ref().filter(|_| logged_in).and_then(|c| {
+                    c.answer(caller.client_id.as_str(), caller.token.as_deref(), &req)
+                }) {
+                    return Route::Ready(profile::routed(answer.into()));
+                }
                 let handle = self.profile.send(domain::Handle {
                     caller: ProfileCaller {
                         client_id: caller.client_id.as_str().to_owned(),
-                        logged_in: caller.client_id.kind() == ClientKind::LoggedIn,
+                        logged_in,
                         token: caller.token.as_deref().map(str::to_owned),
                     },
                     req,
                 });
-                Box::pin(async move {
+                Route::Pending(Box::pin(async move {
                     match handle.await {
                         Ok(answer) => profile::routed(answer),
                         Err(_) => Routed::one(&auth::unavailable()),
                     }
-                })
+                }))
             }
         }
     }
@@ -204,11 +227,7 @@ impl Router {
 
 /// `{error,too_many_requests}` for a verify the [`VerifyGuard`] refuses; a connection
 /// that has failed its share is closed after the reply.
-fn refuse_verify(
-    caller: &Caller,
-    refusal: VerifyRefusal,
-    token: Option<String>,
-) -> LocalFut<Routed> {
+fn refuse_verify(caller: &Caller, refusal: VerifyRefusal, token: Option<String>) -> Routed {
     match refusal {
         VerifyRefusal::Connection => log::info!(
             "{:?}: too many failed verifies on this connection; closing",
@@ -225,5 +244,5 @@ fn refuse_verify(
     };
     let mut routed = Routed::one(&reply);
     routed.close = refusal == VerifyRefusal::Connection;
-    Box::pin(async move { routed })
+    routed
 }

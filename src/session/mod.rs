@@ -33,7 +33,7 @@ pub use outbox::{Outgoing, Send};
 use crate::{
     mqtt::{self as framing, CodecError, SocketWriter},
     registry::Detach,
-    router::Caller,
+    router::{Caller, Route, Routed},
     server::Shared,
 };
 
@@ -197,47 +197,74 @@ impl Session {
         }
     }
 
-    /// Hands the next queued request to the router; its replies come back in order.
+    /// Hands the queued requests to the router, one at a time; their replies go out in
+    /// order. Answers the router has at once are sent in this loop; the first that
+    /// must wait for a domain actor resumes the loop when it is answered.
     fn next_request(&mut self, ctx: &mut Context<Self>) {
-        if self.busy {
-            return;
-        }
-        let Some(caller) = self.live().map(|l| l.caller.clone()) else {
-            return;
-        };
-        let Some((payload, qos, puback)) = self.requests.pop_front() else {
-            if self.draining.is_some() {
-                self.close(ctx);
-            }
-            return;
-        };
-        self.busy = true;
-        let fut = self.shared.router.route(&caller, payload);
-        ctx.spawn(fut.into_actor(self).map(move |routed, act, ctx| {
-            act.busy = false;
-            if let Some(id) = puback {
-                act.writer.write(PubackPacket::new(id).into());
-            }
-            for reply in routed.replies {
-                act.deliver(reply, qos);
-            }
-            if act.stop_if_not_reading(ctx) {
+        loop {
+            if self.busy {
                 return;
             }
-            if routed.close {
-                // Logged out or removed: the token is dead, so is the connection, and
-                // there is no session to keep for a return.
-                if let Some(live) = act.live() {
-                    live.persistent = false;
+            let Some(caller) = self.live().map(|l| l.caller.clone()) else {
+                return;
+            };
+            let Some((payload, qos, puback)) = self.requests.pop_front() else {
+                if self.draining.is_some() {
+                    self.close(ctx);
                 }
-                act.closing_after_ack = true;
-                act.requests.clear();
-                act.close_if_acked(ctx);
-                ctx.run_later(Duration::from_secs(5), |act, ctx| act.close(ctx));
                 return;
+            };
+            self.busy = true;
+            match self.shared.router.route(&caller, payload) {
+                Route::Ready(routed) => {
+                    if !self.answered(routed, puback, qos, ctx) {
+                        return;
+                    }
+                }
+                Route::Pending(fut) => {
+                    ctx.spawn(fut.into_actor(self).map(move |routed, act, ctx| {
+                        if act.answered(routed, puback, qos, ctx) {
+                            act.next_request(ctx);
+                        }
+                    }));
+                    return;
+                }
             }
-            act.next_request(ctx);
-        }));
+        }
+    }
+
+    /// Sends a request's replies (after its PUBACK, if it had one); closes a
+    /// logged-out session. Whether the session takes further requests.
+    fn answered(
+        &mut self,
+        routed: Routed,
+        puback: Option<u16>,
+        qos: QualityOfService,
+        ctx: &mut Context<Self>,
+    ) -> bool {
+        self.busy = false;
+        if let Some(id) = puback {
+            self.writer.write(PubackPacket::new(id).into());
+        }
+        for reply in routed.replies {
+            self.deliver(reply, qos);
+        }
+        if self.stop_if_not_reading(ctx) {
+            return false;
+        }
+        if routed.close {
+            // Logged out or removed: the token is dead, so is the connection, and
+            // there is no session to keep for a return.
+            if let Some(live) = self.live() {
+                live.persistent = false;
+            }
+            self.closing_after_ack = true;
+            self.requests.clear();
+            self.close_if_acked(ctx);
+            ctx.run_later(Duration::from_secs(5), |act, ctx| act.close(ctx));
+            return false;
+        }
+        true
     }
 
     /// Closes a logged-out session once nothing it sent awaits acknowledgement.

@@ -417,4 +417,32 @@ async fn a_get_after_a_change_sees_it_from_every_device() {
     let (mut c, _) = device(&server, "cache_c", phone).await;
     let got = ask(&mut c, Req::default(), "get").await;
     assert_eq!(got, ask(&mut a, Req::default(), "get").await);
+    // A cached answer still acts for the caller's own phone only.
+    let other = Req {
+        phone: Some("380502200049"),
+        ..Req::default()
+    };
+    ask_io(&mut a, other, "get", "error", "not_authorized").await;
+
+    // Requests sent back to back are answered from memory one after another, in order.
+    let requests = 50u8;
+    for i in 0..requests {
+        let slot = format!("+{phone}");
+        let req = Req {
+            phone: (i % 2 == 0).then_some(slot.as_str()),
+            ..Req::default()
+        };
+        a.client
+            .publish(
+                crate::common::events_topic(&a.id),
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                req.encode("get"),
+            )
+            .await
+            .expect("publish");
+    }
+    for _ in 0..requests {
+        assert_eq!(next_profile(&mut a).await, got);
+    }
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use actix::prelude::*;
 
 use super::{
-    answer::{Presence, ProfileAnswer, ProfileError, ProfileOk, ProfileView},
+    answer::{ProfileAnswer, ProfileError, ProfileOk, ProfileView},
     cache::ProfileCache,
+    cached::{self, CachedGet},
     config::ProfileConfig,
     ops::{self, settle, Ctx, Loaded},
     request::{ProfileRequest, ProfileStatus},
@@ -144,15 +145,11 @@ impl Inner {
             return Err(ProfileError::NotAuthorized);
         }
         let status = req.status;
-        // A `get` between writes is answered from memory, on this worker.
-        if status == Get {
-            if let Some(hit) = self.cache.get(&caller.client_id, caller.token.as_deref()) {
-                flat(settle(ops::own_phone(
-                    req.phone.as_deref(),
-                    &hit.view.phone,
-                )))?;
-                return Ok(ProfileOk::Shown(self.present(Loaded::clone(&hit)).await.0));
-            }
+        // A `get` between writes is answered from memory (the router usually does
+        // this before the request reaches the actor).
+        let cached = CachedGet::new(self.cache.clone(), self.hub.clone());
+        if let Some(answer) = cached.answer(&caller.client_id, caller.token.as_deref(), &req) {
+            return answer;
         }
         let ctx = self.ctx();
         let (id, token) = (caller.client_id.clone(), caller.token.clone());
@@ -181,7 +178,7 @@ impl Inner {
                 )?;
                 self.cache
                     .fill(ticket, &caller.client_id, caller.token.as_deref(), &loaded);
-                Ok(ProfileOk::Shown(self.present(loaded).await.0))
+                Ok(ProfileOk::Shown(self.present(loaded).0))
             }
             Set | Update => {
                 let guarded = status == Update;
@@ -227,7 +224,7 @@ impl Inner {
                         .await,
                 )?;
                 self.cache.forget(&[&loaded.view.phone]);
-                let (view, sessions) = self.present(loaded).await;
+                let (view, sessions) = self.present(loaded);
                 for other in sessions.iter().filter(|s| **s != caller.client_id) {
                     self.hub.close(other);
                 }
@@ -269,19 +266,13 @@ impl Inner {
     }
 
     /// Fills in the presence; the view and the phone's sessions.
-    async fn present(&self, loaded: Loaded) -> (ProfileView, Vec<String>) {
-        let Loaded { mut view, sessions } = loaded;
-        view.presence = if self.hub.any_online(sessions.clone()).await {
-            Presence::Online
-        } else {
-            Presence::Offline
-        };
-        (view, sessions)
+    fn present(&self, loaded: Loaded) -> (ProfileView, Vec<String>) {
+        cached::present(&*self.hub, loaded)
     }
 
     /// Publishes a changed profile to every other session of the account.
     async fn publish(&self, loaded: Loaded, caller: &ProfileCaller) -> ProfileView {
-        let (view, sessions) = self.present(loaded).await;
+        let (view, sessions) = self.present(loaded);
         for other in sessions.iter().filter(|s| **s != caller.client_id) {
             self.hub.deliver_profile(other, &view);
         }

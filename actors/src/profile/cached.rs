@@ -1,0 +1,61 @@
+//! Profile `get` answered from the [`ProfileCache`] synchronously, on the caller's own
+//! thread: the router's fast path (no actor hop, no future), and the actor's first try.
+
+use std::sync::Arc;
+
+use super::{
+    answer::{Presence, ProfileError, ProfileOk, ProfileView},
+    cache::ProfileCache,
+    ops::{self, Loaded},
+    request::{ProfileRequest, ProfileStatus},
+};
+use crate::{hub::Hub, store::Fail};
+
+/// The cache and the presence table, as the fast path needs them; cheap to clone.
+#[derive(Clone)]
+pub struct CachedGet {
+    /// Shared with every worker's Profile and Auth actors.
+    cache: Arc<ProfileCache>,
+    /// Presence.
+    hub: Arc<dyn Hub>,
+}
+
+impl CachedGet {
+    /// The fast path over `cache`, with presence from `hub`.
+    pub fn new(cache: Arc<ProfileCache>, hub: Arc<dyn Hub>) -> CachedGet {
+        CachedGet { cache, hub }
+    }
+
+    /// The answer to `req` from the logged-in connection `client_id` (connected with
+    /// `token`), when it is a `get` the cache holds; `None`: ask the actor.
+    pub fn answer(
+        &self,
+        client_id: &str,
+        token: Option<&str>,
+        req: &ProfileRequest,
+    ) -> Option<Result<ProfileOk, ProfileError>> {
+        if req.status != ProfileStatus::Get {
+            return None;
+        }
+        let hit = self.cache.get(client_id, token)?;
+        Some(
+            match ops::own_phone(req.phone.as_deref(), &hit.view.phone) {
+                Ok(()) => Ok(ProfileOk::Shown(present(&*self.hub, Loaded::clone(&hit)).0)),
+                Err(Fail::Domain(e)) => Err(e),
+                // own_phone reads nothing: no database error can come from it.
+                Err(Fail::Db(_)) => return None,
+            },
+        )
+    }
+}
+
+/// Fills in the presence; the view and the phone's sessions.
+pub(super) fn present(hub: &dyn Hub, loaded: Loaded) -> (ProfileView, Vec<String>) {
+    let Loaded { mut view, sessions } = loaded;
+    view.presence = if hub.any_online(&sessions) {
+        Presence::Online
+    } else {
+        Presence::Offline
+    };
+    (view, sessions)
+}
