@@ -1,8 +1,8 @@
 //! roster: a phone-account server that is the MQTT broker for its own clients.
 //!
 //! # Layout
-//! - [`server`] accepts TCP connections and starts one [`session::Session`] actor per
-//!   connection on a worker arbiter.
+//! - [`server`] starts everything; its accept loop takes TCP connections and starts
+//!   one [`session::Session`] actor per connection on a worker arbiter.
 //! - A session decodes MQTT ([`mqtt`]), applies the ClientId rules ([`client_id`]) and
 //!   the topic ACL ([`topic`]), keeps QoS state, and hands each publish under `events/`
 //!   to the [`router`] one at a time, with its own identity (never the topic's).
@@ -14,6 +14,7 @@
 //! - The [`guard`] holds the per-address limits: connection rate, failed verifies.
 //! - [`load`] is the `roster load` generator: simulated devices over real MQTT.
 
+mod accept;
 pub mod client_id;
 pub mod config;
 pub mod guard;

@@ -5,10 +5,7 @@ use std::{
     io,
     net::SocketAddr,
     path::Path,
-    sync::{
-        atomic::{AtomicU64, AtomicUsize, Ordering},
-        Arc,
-    },
+    sync::{atomic::AtomicUsize, Arc},
     time::Duration,
 };
 
@@ -21,14 +18,15 @@ use roster_actors::{
     secret::CodeKey,
     store::{Store, StoreError},
 };
-use tokio::{net::TcpListener, sync::oneshot};
+use tokio::{io::unix::AsyncFd, sync::oneshot};
 
 use crate::{
+    accept,
     config::Config,
-    guard::{ConnectRate, PerIpConnections, RefusalLog, VerifyGuard},
+    guard::{PerIpConnections, VerifyGuard},
     registry::{Close, Deliver, DrainAll, Presence, Registry},
     router::{profile::change_payload, Router},
-    session::{Outgoing, Session},
+    session::Outgoing,
 };
 
 /// Why the server could not start; every one is an operator's problem to fix, so the
@@ -120,8 +118,10 @@ impl Server {
     /// current actix system.
     pub fn start(listener: std::net::TcpListener, config: Config) -> Result<Server, StartError> {
         listener.set_nonblocking(true)?;
-        let listener = TcpListener::from_std(listener)?;
         let addr = listener.local_addr()?;
+        // SAFETY: the std listener owns its descriptor for as long as it lives, and the
+        // AsyncFd owns the listener: the descriptor stays open and the same throughout.
+        let listener = unsafe { AsyncFd::register(listener) }.map_err(io::Error::from)?;
         let config = Arc::new(config);
         let store = Store::open(&config.storage)?;
         let key_path = config
@@ -193,7 +193,7 @@ impl Server {
         }
         let shared = per_worker[0].1.clone();
         let (tx, rx) = oneshot::channel();
-        actix_rt::spawn(accept_loop(listener, per_worker, rx));
+        actix_rt::spawn(accept::accept_loop(listener, per_worker, rx));
         Ok(Server {
             addr,
             stop_accepting: Some(tx),
@@ -232,65 +232,4 @@ impl Server {
         let store = self.store.clone();
         let _ = actix_rt::task::spawn_blocking(move || store.close()).await;
     }
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    workers: Vec<(ArbiterHandle, Arc<Shared>)>,
-    mut stop: oneshot::Receiver<()>,
-) {
-    let next_id = AtomicU64::new(1);
-    let shared = workers[0].1.clone();
-    let max = shared.config.server.max_connections;
-    let cfg = &shared.config.server;
-    let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip);
-    let mut refusals = RefusalLog::default();
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = &mut stop => break,
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    log::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
-        // Refused sockets are dropped, which closes them, before any byte is read.
-        if !rate.admit(peer.ip()) {
-            refusals.refused(peer, "server.connect_rate_per_ip exceeded");
-            continue;
-        }
-        if !shared.per_ip.acquire(peer.ip()) {
-            refusals.refused(peer, "server.max_connections_per_ip reached");
-            continue;
-        }
-        if shared.connections.fetch_add(1, Ordering::Relaxed) >= max {
-            shared.connections.fetch_sub(1, Ordering::Relaxed);
-            shared.per_ip.release(peer.ip());
-            refusals.refused(peer, "server.max_connections reached");
-            continue;
-        }
-        let id = next_id.fetch_add(1, Ordering::Relaxed);
-        let Ok(std_stream) = stream.into_std() else {
-            shared.connections.fetch_sub(1, Ordering::Relaxed);
-            shared.per_ip.release(peer.ip());
-            continue;
-        };
-        let (worker, shared) = &workers[(id as usize) % workers.len()];
-        let shared = shared.clone();
-        worker.spawn(async move {
-            match tokio::net::TcpStream::from_std(std_stream) {
-                Ok(stream) => Session::spawn(stream, peer, id, shared),
-                Err(e) => {
-                    shared.connections.fetch_sub(1, Ordering::Relaxed);
-                    shared.per_ip.release(peer.ip());
-                    log::warn!("{peer}: cannot register socket: {e}");
-                }
-            }
-        });
-    }
-    log::info!("stopped accepting connections");
 }

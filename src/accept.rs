@@ -1,0 +1,135 @@
+//! The accept loop: takes every connection waiting on the listener, refuses those over
+//! the connection limits before reading a byte, and hands the rest to the worker
+//! arbiters in one message per worker per wake-up.
+//!
+//! Accepting on the std listener (through `AsyncFd`) gives plain sockets: they are
+//! registered once, with their worker's reactor, instead of with this thread's first
+//! and moved (an `epoll_ctl` add and delete, and an allocation, per connection).
+
+use std::{
+    io,
+    net::{SocketAddr, TcpListener, TcpStream},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use actix::prelude::*;
+use tokio::{io::unix::AsyncFd, sync::oneshot};
+
+use crate::{
+    guard::{ConnectRate, RefusalLog},
+    server::Shared,
+    session::Session,
+};
+
+/// Most connections taken per wake-up, so the stop signal is never kept waiting long.
+const BATCH: usize = 256;
+
+/// Accepted connections on their way to one worker.
+type Batch = Vec<(TcpStream, SocketAddr, u64)>;
+
+/// Accepts until `stop` fires; spreads connections over `workers` in turn.
+pub(crate) async fn accept_loop(
+    listener: AsyncFd<TcpListener>,
+    workers: Vec<(ArbiterHandle, Arc<Shared>)>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let next_id = AtomicU64::new(1);
+    let shared = workers[0].1.clone();
+    let cfg = &shared.config.server;
+    let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip);
+    let mut refusals = RefusalLog::default();
+    let mut batches: Vec<Batch> = workers.iter().map(|_| Vec::new()).collect();
+    loop {
+        let mut ready = tokio::select! {
+            _ = &mut stop => break,
+            ready = listener.readable() => match ready {
+                Ok(ready) => ready,
+                Err(e) => {
+                    log::warn!("listener failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let mut failed = None;
+        for _ in 0..BATCH {
+            match listener.get_ref().accept() {
+                Ok((stream, peer)) => {
+                    if !admit(&shared, &mut rate, &mut refusals, peer) {
+                        continue;
+                    }
+                    let id = next_id.fetch_add(1, Ordering::Relaxed);
+                    batches[(id as usize) % workers.len()].push((stream, peer, id));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    ready.clear_ready();
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        for ((worker, shared), batch) in workers.iter().zip(&mut batches) {
+            if !batch.is_empty() {
+                let batch = std::mem::take(batch);
+                let shared = shared.clone();
+                worker.spawn(async move { start_sessions(batch, &shared) });
+            }
+        }
+        if let Some(e) = failed {
+            // Out of file descriptors and the like: back off instead of spinning.
+            log::warn!("accept failed: {e}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    log::info!("stopped accepting connections");
+}
+
+/// Counts an accepted connection against the limits; false (and the socket is
+/// dropped, which closes it, before any byte is read) when one is reached.
+fn admit(
+    shared: &Shared,
+    rate: &mut ConnectRate,
+    refusals: &mut RefusalLog,
+    peer: SocketAddr,
+) -> bool {
+    if !rate.admit(peer.ip()) {
+        refusals.refused(peer, "server.connect_rate_per_ip exceeded");
+        return false;
+    }
+    if !shared.per_ip.acquire(peer.ip()) {
+        refusals.refused(peer, "server.max_connections_per_ip reached");
+        return false;
+    }
+    if shared.connections.fetch_add(1, Ordering::Relaxed) >= shared.config.server.max_connections {
+        shared.connections.fetch_sub(1, Ordering::Relaxed);
+        shared.per_ip.release(peer.ip());
+        refusals.refused(peer, "server.max_connections reached");
+        return false;
+    }
+    true
+}
+
+/// On a worker: registers each socket with this worker's reactor and starts its session.
+fn start_sessions(batch: Batch, shared: &Arc<Shared>) {
+    for (stream, peer, id) in batch {
+        let registered = stream
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpStream::from_std(stream));
+        match registered {
+            Ok(stream) => Session::spawn(stream, peer, id, shared.clone()),
+            Err(e) => {
+                shared.connections.fetch_sub(1, Ordering::Relaxed);
+                shared.per_ip.release(peer.ip());
+                log::warn!("{peer}: cannot register socket: {e}");
+            }
+        }
+    }
+}
