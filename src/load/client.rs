@@ -95,6 +95,9 @@ pub struct Conn {
     codec: MqttCodec,
     /// Last packet id used.
     pkid: u16,
+    /// A PUBACK not yet written: it goes out with the next packet, or before a read
+    /// has to wait for the server (one segment instead of two per request).
+    owed: Option<u16>,
     /// CONNACK's session-present flag.
     pub session_present: bool,
 }
@@ -124,6 +127,7 @@ pub async fn connect(
         wbuf: Vec::new(),
         codec: MqttCodec::new(MAX_PACKET),
         pkid: 0,
+        owed: None,
         session_present: false,
     };
     let mut packet = ConnectPacket::new(opts.client_id.clone());
@@ -147,9 +151,14 @@ pub async fn connect(
 }
 
 impl Conn {
-    /// Encodes and writes one packet.
+    /// Encodes and writes one packet, after the PUBACK owed, if any.
     async fn write<P: EncodablePacket>(&mut self, packet: &P) -> Result<(), ClientError> {
         self.wbuf.clear();
+        if let Some(id) = self.owed.take() {
+            PubackPacket::new(id)
+                .encode(&mut self.wbuf)
+                .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        }
         packet
             .encode(&mut self.wbuf)
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
@@ -167,6 +176,10 @@ impl Conn {
                 }
                 return Ok(p);
             }
+            if let Some(id) = self.owed.take() {
+                // Nothing else to send it with: the server must not wait for it.
+                self.write(&PubackPacket::new(id)).await?;
+            }
             self.rbuf.reserve(READ_CHUNK);
             if self.stream.read_buf(&mut self.rbuf).await? == 0 {
                 return Err(ClientError::Closed);
@@ -177,11 +190,23 @@ impl Conn {
     /// The next PUBLISH to this device, acknowledging it and answering the handshakes
     /// of the device's own QoS 2 publishes on the way. Cancel-safe between packets.
     pub async fn next_publish(&mut self) -> Result<PublishPacket, ClientError> {
+        self.receive(false).await
+    }
+
+    /// As [`Conn::next_publish`], for a device about to publish again: a QoS 1 PUBACK
+    /// is owed, to go out in one write with that publish (as a client that batches
+    /// its writes would do) or before the next read that has to wait.
+    pub async fn next_publish_then_send(&mut self) -> Result<PublishPacket, ClientError> {
+        self.receive(true).await
+    }
+
+    async fn receive(&mut self, owe: bool) -> Result<PublishPacket, ClientError> {
         loop {
             match self.read().await? {
                 VariablePacket::PublishPacket(p) => {
                     match p.qos() {
                         QoSWithPacketIdentifier::Level0 => {}
+                        QoSWithPacketIdentifier::Level1(id) if owe => self.owed = Some(id),
                         QoSWithPacketIdentifier::Level1(id) => {
                             self.write(&PubackPacket::new(id)).await?
                         }
@@ -284,5 +309,84 @@ impl Conn {
             while matches!(self.stream.read(&mut sink).await, Ok(n) if n > 0) {}
         })
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mqtt::{packet::ConnackPacket, TopicName};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// A bare server: accepts one device, answers its CONNECT, sends it a QoS 1
+    /// PUBLISH with id 7, then hands back the socket and the bytes it has read so far.
+    async fn device_and_server() -> (Conn, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = async {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut codec = MqttCodec::new(MAX_PACKET);
+            let mut buf = BytesMut::new();
+            while codec.decode(&mut buf).unwrap().is_none() {
+                s.read_buf(&mut buf).await.unwrap();
+            }
+            let mut out = Vec::new();
+            ConnackPacket::new(false, ConnectReturnCode::ConnectionAccepted)
+                .encode(&mut out)
+                .unwrap();
+            let topic = TopicName::new("actions/1/api/x").unwrap();
+            PublishPacket::new(topic, QoSWithPacketIdentifier::Level1(7), b"r".to_vec())
+                .encode(&mut out)
+                .unwrap();
+            s.write_all(&out).await.unwrap();
+            s
+        };
+        let opts = ConnectOpts {
+            client_id: "x".into(),
+            password: None,
+            clean_session: true,
+            keep_alive: 60,
+        };
+        let (conn, server) = tokio::join!(connect(addr, None, &opts), server);
+        (conn.unwrap(), server)
+    }
+
+    /// The packets the server has received next, decoded (at least `n`).
+    async fn received(s: &mut TcpStream, n: usize) -> Vec<VariablePacket> {
+        let mut codec = MqttCodec::new(MAX_PACKET);
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        while got.len() < n {
+            if let Some(p) = codec.decode(&mut buf).unwrap() {
+                got.push(p);
+                continue;
+            }
+            let read = tokio::time::timeout(Duration::from_secs(5), s.read_buf(&mut buf));
+            assert!(read.await.expect("the device wrote in time").unwrap() > 0);
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn an_owed_puback_goes_out_with_the_next_publish() {
+        let (mut conn, mut server) = device_and_server().await;
+        conn.next_publish_then_send().await.unwrap();
+        let topic = TopicName::new("events/x").unwrap();
+        conn.publish(&topic, 1, b"q").await.unwrap();
+        let got = received(&mut server, 2).await;
+        assert!(matches!(&got[0], VariablePacket::PubackPacket(a) if a.packet_identifier() == 7));
+        assert!(matches!(&got[1], VariablePacket::PublishPacket(_)));
+    }
+
+    #[tokio::test]
+    async fn an_owed_puback_goes_out_before_a_read_waits() {
+        let (mut conn, mut server) = device_and_server().await;
+        conn.next_publish_then_send().await.unwrap();
+        // The device now waits for the server, which waits for the PUBACK.
+        let waiting = tokio::spawn(async move { conn.read().await.map(|_| ()) });
+        let got = received(&mut server, 1).await;
+        assert!(matches!(&got[0], VariablePacket::PubackPacket(a) if a.packet_identifier() == 7));
+        waiting.abort();
     }
 }

@@ -193,7 +193,7 @@ pub async fn request(
 ) -> Result<ReplyKind, StepError> {
     let exchange = async {
         conn.publish(topic, qos, payload).await?;
-        let reply = conn.next_publish().await?;
+        let reply = conn.next_publish_then_send().await?;
         Ok::<_, ClientError>(etf::classify(reply.payload()))
     };
     let kind = tokio::time::timeout(timeout, exchange)

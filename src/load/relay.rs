@@ -155,7 +155,7 @@ async fn closed_loop(
         } else {
             ctx.timeout()
         };
-        match tokio::time::timeout(wait, dev.conn.next_publish()).await {
+        match tokio::time::timeout(wait, dev.conn.next_publish_then_send()).await {
             Ok(msg) => {
                 received(ctx, stats, msg?.payload());
                 if budget.take() {
