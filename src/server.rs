@@ -154,7 +154,7 @@ impl Server {
         // The domain actors hold no state of their own (it is all in the store): one
         // pair per worker.
         let mut per_worker = Vec::with_capacity(n);
-        let cache = ProfileCache::new(config.profile.cache_entries);
+        let cache = ProfileCache::new(config.profile.cache_mib.saturating_mul(1 << 20));
         for worker in &workers {
             let profile = ProfileActor::new(
                 store.clone(),

@@ -23,6 +23,29 @@ struct Entry {
     token_hash: [u8; 32],
     /// The profile with its sessions, presence not yet filled in.
     loaded: Arc<Loaded>,
+    /// What it costs, as [`footprint`] counts it.
+    bytes: usize,
+}
+
+/// Bytes an entry holds, near enough to bound the cache by: the strings and blobs
+/// of the profile, its accounts and sessions, plus a fixed share for the maps.
+fn footprint(client_id: &str, loaded: &Loaded) -> usize {
+    const FIXED: usize = 256;
+    let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+    let v = &loaded.view;
+    let accounts: usize = v
+        .accounts
+        .iter()
+        .map(|a| 64 + text(&a.names) + text(&a.surnames) + text(&a.avatar) + a.phone.len())
+        .sum();
+    let sessions: usize = loaded.sessions.iter().map(|s| 24 + s.len()).sum();
+    FIXED
+        + 2 * client_id.len()
+        + v.phone.len()
+        + v.data.len()
+        + v.person_id.len()
+        + accounts
+        + sessions
 }
 
 /// The cache's state, behind one lock (held for a map operation, never across I/O).
@@ -36,6 +59,8 @@ struct Inner {
     phones: HashMap<String, Vec<String>>,
     /// Ids listed in `phones`, so the index stays bounded too.
     indexed: usize,
+    /// The entries' footprints, summed.
+    bytes: usize,
 }
 
 /// When a read began, for [`ProfileCache::fill`].
@@ -44,14 +69,15 @@ pub struct Ticket(u64);
 
 /// The `get` cache shared by every worker's Profile and Auth actors.
 pub struct ProfileCache {
-    /// Most entries; 0 turns the cache off. Reaching it empties the cache.
+    /// Most bytes the entries may hold; 0 turns the cache off. A fill that would pass
+    /// it empties the cache first; one entry above a 64th of it is not kept.
     capacity: usize,
     /// The maps.
     inner: Mutex<Inner>,
 }
 
 impl ProfileCache {
-    /// A cache of at most `capacity` callers (0: off).
+    /// A cache of at most `capacity` bytes (0: off).
     pub fn new(capacity: usize) -> Arc<ProfileCache> {
         Arc::new(ProfileCache {
             capacity,
@@ -86,12 +112,19 @@ impl ProfileCache {
         if self.capacity == 0 {
             return;
         }
+        let bytes = footprint(client_id, loaded);
+        if bytes > self.capacity / 64 {
+            return;
+        }
         let token_hash = Token::from_client(token).hash();
         let mut inner = self.lock();
         if inner.epoch != ticket.0 {
             return;
         }
-        if inner.clients.len() >= self.capacity || inner.indexed >= self.capacity * 2 {
+        let full = inner.bytes + bytes > self.capacity;
+        // Every entry counts at least 256 bytes: the index never needs more ids than
+        // twice the entries that fit.
+        if full || inner.indexed >= self.capacity / 128 {
             let epoch = inner.epoch;
             *inner = Inner {
                 epoch,
@@ -103,13 +136,15 @@ impl ProfileCache {
             .clients
             .get(client_id)
             .is_some_and(|e| e.loaded.view.phone == phone);
-        inner.clients.insert(
+        let old = inner.clients.insert(
             client_id.to_owned(),
             Entry {
                 token_hash,
                 loaded: Arc::new(loaded.clone()),
+                bytes,
             },
         );
+        inner.bytes = inner.bytes + bytes - old.map_or(0, |e| e.bytes);
         if !known {
             inner
                 .phones
@@ -136,7 +171,9 @@ impl ProfileCache {
                     .get(&id)
                     .is_some_and(|e| e.loaded.view.phone == phone)
                 {
-                    inner.clients.remove(&id);
+                    if let Some(e) = inner.clients.remove(&id) {
+                        inner.bytes -= e.bytes;
+                    }
                 }
             }
         }
@@ -174,7 +211,7 @@ mod tests {
 
     #[test]
     fn a_fill_is_served_to_the_same_token_only() {
-        let cache = ProfileCache::new(10);
+        let cache = ProfileCache::new(1 << 20);
         let t = cache.ticket();
         cache.fill(t, "emqttd_a", Some("tok"), &loaded("380", b"x"));
         let hit = cache.get("emqttd_a", Some("tok")).expect("hit");
@@ -186,7 +223,7 @@ mod tests {
 
     #[test]
     fn forget_drops_the_phone_and_any_fill_that_raced_it() {
-        let cache = ProfileCache::new(10);
+        let cache = ProfileCache::new(1 << 20);
         let t = cache.ticket();
         cache.fill(t, "emqttd_a", Some("tok"), &loaded("380", b"x"));
         cache.fill(t, "emqttd_b", Some("tok"), &loaded("381", b"y"));
@@ -210,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_client_that_moved_phone_is_forgotten_under_its_new_phone_only() {
-        let cache = ProfileCache::new(10);
+        let cache = ProfileCache::new(1 << 20);
         cache.fill(
             cache.ticket(),
             "emqttd_a",
@@ -231,14 +268,27 @@ mod tests {
     }
 
     #[test]
-    fn it_stays_within_its_capacity_and_zero_turns_it_off() {
-        let cache = ProfileCache::new(3);
-        for i in 0..10 {
-            let id = format!("emqttd_{i}");
-            cache.fill(cache.ticket(), &id, Some("tok"), &loaded("380", b""));
-            assert!(cache.len() <= 3);
+    fn it_stays_within_its_bytes_and_zero_turns_it_off() {
+        let one = footprint("emqttd_000", &loaded("380", &[0; 100]));
+        let cache = ProfileCache::new(one * 64);
+        for i in 0..1000 {
+            let id = format!("emqttd_{i:03}");
+            cache.fill(cache.ticket(), &id, Some("tok"), &loaded("380", &[0; 100]));
+            assert!(cache.lock().bytes <= one * 64 + 64);
+            assert!(cache.len() <= 64);
             assert!(cache.get(&id, Some("tok")).is_some(), "the newest is kept");
         }
+        // A profile above a 64th of the cache is never kept (its data may be large).
+        cache.fill(
+            cache.ticket(),
+            "emqttd_big",
+            Some("tok"),
+            &loaded("380", &[0; 10_000]),
+        );
+        assert!(cache.get("emqttd_big", Some("tok")).is_none());
+        // Forgetting gives the bytes back.
+        cache.forget(&["380"]);
+        assert_eq!((cache.len(), cache.lock().bytes), (0, 0));
         let off = ProfileCache::new(0);
         off.fill(off.ticket(), "emqttd_a", Some("tok"), &loaded("380", b""));
         assert!(off.get("emqttd_a", Some("tok")).is_none());

@@ -13,9 +13,9 @@ pub struct ProfileConfig {
     pub max_text_bytes: usize,
     /// Most accounts (`'Roster'` entries) one profile may hold.
     pub max_accounts: usize,
-    /// Most callers whose Profile `get` answer is kept in memory between the writes
-    /// that change it (0 turns the cache off); reaching it empties the cache.
-    pub cache_entries: usize,
+    /// MiB of memory for Profile `get` answers kept between the writes that change
+    /// them (0 turns the cache off); reaching it empties the cache.
+    pub cache_mib: usize,
 }
 
 impl Default for ProfileConfig {
@@ -24,7 +24,7 @@ impl Default for ProfileConfig {
             max_data_bytes: 65_536,
             max_text_bytes: 1024,
             max_accounts: 100,
-            cache_entries: 65_536,
+            cache_mib: 64,
         }
     }
 }

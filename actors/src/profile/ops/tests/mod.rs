@@ -36,7 +36,7 @@ fn ctx(now: i64) -> Ctx {
             max_data_bytes: 16,
             max_text_bytes: 8,
             max_accounts: 3,
-            cache_entries: 0,
+            cache_mib: 0,
         }),
         auth: Arc::new(auth),
         key: CodeKey::from_bytes([9; 32]),
