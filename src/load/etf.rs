@@ -112,8 +112,38 @@ fn text(t: &Term) -> Option<String> {
     }
 }
 
-/// Reads a reply payload.
+/// The head of every `'Profile'` reply: version, an 8-tuple, the atom `'Profile'`.
+const PROFILE_HEAD: &[u8] = b"\x83\x68\x08\x77\x07Profile";
+
+/// The status atoms a `'Profile'` reply ends with.
+const PROFILE_STATUSES: [&str; 4] = ["get", "update", "remove", "set"];
+
+/// Reads a reply payload. A `'Profile'` tuple is told by its head and its last
+/// element (the status atom ends the payload) without decoding the rest: the
+/// generator reads one per request, and decoding the whole profile would be most of
+/// its own CPU per request.
 pub fn classify(payload: &[u8]) -> ReplyKind {
+    if payload.starts_with(PROFILE_HEAD) {
+        for status in PROFILE_STATUSES {
+            let n = status.len();
+            let Some(at) = payload.len().checked_sub(n + 2) else {
+                continue;
+            };
+            let tail = &payload[at..];
+            if at >= PROFILE_HEAD.len()
+                && tail[0] == 0x77
+                && usize::from(tail[1]) == n
+                && &tail[2..] == status.as_bytes()
+            {
+                return ReplyKind::Profile(status.to_owned());
+            }
+        }
+    }
+    decoded(payload)
+}
+
+/// Reads a reply payload by decoding it whole.
+fn decoded(payload: &[u8]) -> ReplyKind {
     static LIMITS: OnceLock<Limits> = OnceLock::new();
     let Ok(Term::Tuple(Tuple { elements: e })) =
         decode_term(payload, LIMITS.get_or_init(Limits::default))
@@ -190,6 +220,32 @@ mod tests {
         assert_eq!(denied.label(), "{error,not_authorized}");
         assert_eq!(classify(b"\x83garbage"), ReplyKind::Other);
         assert_eq!(classify(b""), ReplyKind::Other);
+    }
+
+    #[test]
+    fn profile_replies_are_told_by_head_and_status_as_a_full_decode_tells_them() {
+        for status in ["get", "update", "remove", "set"] {
+            // Data that itself ends like a status atom must not confuse it.
+            for data in [&b""[..], b"\x77\x03get", b"\x83\x68\x08"] {
+                let reply = Reply::Profile(term::ProfileRecord {
+                    phone: "380501234567".into(),
+                    data: data.to_vec(),
+                    person_id: Some("p".into()),
+                    accounts: Vec::new(),
+                    update: 1,
+                    presence: "online",
+                    status,
+                });
+                let payload = term::encode(&reply);
+                assert_eq!(classify(&payload), decoded(&payload));
+                assert_eq!(classify(&payload), ReplyKind::Profile(status.into()));
+            }
+        }
+        // A head alone, or a status cut short, is no Profile reply.
+        assert_eq!(classify(PROFILE_HEAD), ReplyKind::Other);
+        let mut bare = PROFILE_HEAD.to_vec();
+        bare.extend_from_slice(b"\x77\x03get");
+        assert_eq!(classify(&bare[..bare.len() - 1]), ReplyKind::Other);
     }
 
     #[test]
