@@ -100,7 +100,7 @@ relay=$(rate_of relay)
 start_roster
 load profile profile --server 127.0.0.1:18830 --clients 1000 --qos 1 --duration "$DUR" \
   --server-pid "$ROSTER_PID"
-for rate in $(( relay * 3 / 2 )) 30000 25000 20000 10000; do
+for rate in $(( relay * 3 / 2 )) 80000 60000 40000 20000 10000; do
   load "profile-open-$rate" profile --server 127.0.0.1:18830 --clients 1000 --qos 1 \
     --duration "$DUR" --rate "$rate" --server-pid "$ROSTER_PID"
 done
