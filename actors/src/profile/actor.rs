@@ -1,7 +1,9 @@
 //! The ProfileActor: checks who asks, runs each request as one store job (group
-//! committed, answered after COMMIT), then asks the hub for presence, publishes
-//! changes to the account's other sessions and closes the connections of a removed
-//! account. It never blocks: every request is a future of its own.
+//! committed, answered after COMMIT; a `get` the cache holds needs none), forgets the
+//! cached answers a change touched before it replies, then asks the hub for
+//! presence, publishes changes to the account's other sessions and closes the
+//! connections of a removed account. It never blocks: every request is a future of
+//! its own.
 
 use std::sync::Arc;
 
