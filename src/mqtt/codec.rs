@@ -23,9 +23,6 @@ pub enum CodecError {
     /// The packet body does not parse.
     #[error("malformed packet: {0}")]
     Malformed(String),
-    /// The client does not read: its replies would exceed the write backlog.
-    #[error("client not reading: {pending} bytes already wait for it")]
-    SlowReader { pending: u64 },
     /// The socket failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),

@@ -5,4 +5,4 @@ mod codec;
 mod socket;
 
 pub use codec::{CodecError, MqttCodec};
-pub use socket::{split, PacketReader, SocketWriter};
+pub use socket::{split, PacketReader};

@@ -1,8 +1,7 @@
 //! One connection's socket, shared by its two directions: [`PacketReader`] decodes
 //! packets and holds a read buffer only while bytes are pending (an idle connection
-//! holds none), and [`SocketWriter`] is the write side for actix's `FramedWrite`.
-//! Both use the stream's readiness (`poll_*_ready` + `try_*`), so no `into_split`
-//! `Arc` is needed either.
+//! holds none); the session's write side writes to the same stream. Both use the
+//! stream's readiness (`poll_*_ready` + `try_*`), so no `into_split` `Arc` is needed.
 
 use std::{
     io,
@@ -14,10 +13,7 @@ use std::{
 use bytes::BytesMut;
 use futures_core::Stream;
 use mqtt::packet::VariablePacket;
-use tokio::{
-    io::{AsyncWrite, Interest},
-    net::TcpStream,
-};
+use tokio::{io::Interest, net::TcpStream};
 use tokio_util::codec::Decoder;
 
 use super::{CodecError, MqttCodec};
@@ -27,8 +23,8 @@ use super::{CodecError, MqttCodec};
 const READ_CHUNK: usize = 512;
 
 /// Splits `stream` into a packet reader (packets above `max_packet_size` are refused
-/// from their fixed header) and a writer.
-pub fn split(stream: TcpStream, max_packet_size: u32) -> (PacketReader, SocketWriter) {
+/// from their fixed header) and the stream for the write side.
+pub fn split(stream: TcpStream, max_packet_size: u32) -> (PacketReader, Rc<TcpStream>) {
     let io = Rc::new(stream);
     (
         PacketReader {
@@ -37,7 +33,7 @@ pub fn split(stream: TcpStream, max_packet_size: u32) -> (PacketReader, SocketWr
             codec: MqttCodec::new(max_packet_size),
             done: false,
         },
-        SocketWriter { io },
+        io,
     )
 }
 
@@ -139,39 +135,6 @@ fn read_some(io: &TcpStream, buf: &mut BytesMut) -> io::Result<usize> {
     }
 }
 
-/// The write side, for `actix::io::FramedWrite`.
-pub struct SocketWriter {
-    /// The socket.
-    io: Rc<TcpStream>,
-}
-
-impl AsyncWrite for SocketWriter {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.io.poll_write_ready(cx))?;
-            match self.io.try_write(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                other => return Poll::Ready(other),
-            }
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // TCP has nothing to flush: written bytes are with the kernel.
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // actix's FramedWrite never half-closes; the socket closes when the session,
-        // the last holder of the stream, is dropped.
-        Poll::Ready(Ok(()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,17 +227,5 @@ mod tests {
             Some(Err(CodecError::TooLarge { .. }))
         ));
         assert!(next(&mut reader).await.is_none());
-    }
-
-    #[tokio::test]
-    async fn writer_writes() {
-        let (client, server) = pair().await;
-        let (_reader, mut writer) = split(server, 64);
-        writer.write_all(&[0xD0, 0x00]).await.unwrap();
-        writer.flush().await.unwrap();
-        let mut got = [0u8; 2];
-        client.readable().await.unwrap();
-        assert_eq!(client.try_read(&mut got).unwrap(), 2);
-        assert_eq!(got, [0xD0, 0x00]);
     }
 }

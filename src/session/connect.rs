@@ -87,7 +87,7 @@ impl Session {
 
     /// CONNACK with a refusal, then close.
     fn refuse(&mut self, code: ConnectReturnCode, ctx: &mut Context<Self>) {
-        self.writer.write(ConnackPacket::new(false, code).into());
+        self.out.write(ConnackPacket::new(false, code).into());
         self.close(ctx);
     }
 
@@ -131,7 +131,7 @@ impl Session {
                 state: Some(state),
                 idle_limit,
             }));
-            act.writer
+            act.out
                 .write(ConnackPacket::new(present, ConnectReturnCode::ConnectionAccepted).into());
             if let Some(limit) = idle_limit {
                 act.arm_keep_alive(limit);

@@ -1,9 +1,9 @@
 //! One actor per MQTT connection: the MQTT state machine, keep-alive, QoS in both
 //! directions, and the queue of requests it hands to the router one at a time.
 
-mod backlog;
 mod connect;
 mod messages;
+mod out;
 mod outbox;
 mod packets;
 
@@ -12,13 +12,12 @@ use std::{
     future::Future,
     net::SocketAddr,
     pin::Pin,
-    rc::Rc,
     sync::{atomic::Ordering, Arc},
     task::{ready, Poll},
     time::{Duration, Instant},
 };
 
-use actix::{io::FramedWrite, prelude::*};
+use actix::prelude::*;
 use bytes::Bytes;
 use mqtt::{
     packet::{PubackPacket, PublishPacket, PubrelPacket, QoSWithPacketIdentifier, VariablePacket},
@@ -26,19 +25,16 @@ use mqtt::{
 };
 use tokio::{net::TcpStream, sync::oneshot, time::Sleep};
 
-use backlog::{Backlog, BoundedEncoder, Counted};
 pub use messages::{Drain, Kick, KickReason, Push, SessionState};
+use out::{Flusher, Out};
 pub use outbox::{Outgoing, Send};
 
 use crate::{
-    mqtt::{self as framing, CodecError, SocketWriter},
+    mqtt::{self as framing, CodecError},
     registry::Detach,
     router::{Caller, Route, Routed},
     server::Shared,
 };
-
-/// The write side, framed by the MQTT codec within the write backlog.
-type Writer = FramedWrite<VariablePacket, Counted<SocketWriter>, BoundedEncoder>;
 
 /// Where a connection is in its life.
 enum Phase {
@@ -70,10 +66,8 @@ pub struct Session {
     peer: SocketAddr,
     /// Config, registry and router, shared by all sessions.
     shared: Arc<Shared>,
-    /// Framed write half.
-    writer: Writer,
-    /// Bytes written for the client that its socket has not taken yet.
-    backlog: Rc<Backlog>,
+    /// The write side: straight to the socket, keeping only what it does not take.
+    out: Out,
     /// Where the connection is in its life.
     phase: Phase,
     /// When the last packet arrived, for keep-alive.
@@ -98,22 +92,17 @@ impl Session {
     pub fn spawn(stream: TcpStream, peer: SocketAddr, conn_id: u64, shared: Arc<Shared>) {
         let _ = stream.set_nodelay(true);
         Session::create(move |ctx| {
-            let (read, write) = framing::split(stream, shared.config.server.max_packet_size);
+            let (read, io) = framing::split(stream, shared.config.server.max_packet_size);
             ctx.add_stream(read);
-            let backlog = Backlog::new(shared.config.session.max_write_buffer_bytes);
-            let writer = FramedWrite::new(
-                Counted::new(write, backlog.clone()),
-                BoundedEncoder::new(backlog.clone()),
-                ctx,
-            );
+            let out = Out::new(io, shared.config.session.max_write_buffer_bytes);
+            ctx.spawn(Flusher);
             let connect_by = Duration::from_secs(shared.config.server.connect_timeout_secs);
             ctx.spawn(Watchdog);
             Session {
                 conn_id,
                 peer,
                 shared,
-                writer,
-                backlog,
+                out,
                 phase: Phase::Connecting,
                 last_seen: Instant::now(),
                 timer: Some(Box::pin(tokio::time::sleep(connect_by))),
@@ -131,7 +120,7 @@ impl Session {
             self.park_state();
             self.phase = Phase::Closing;
         }
-        self.writer.close();
+        self.out.close();
         // A peer that stops reading must not keep the actor alive for ever.
         ctx.run_later(Duration::from_secs(5), |_, ctx| ctx.stop());
     }
@@ -180,9 +169,9 @@ impl Session {
                 };
                 let mut p = PublishPacket::new(topic, q, payload.to_vec());
                 p.set_dup(dup);
-                self.writer.write(p.into());
+                self.out.write(p.into());
             }
-            Send::Pubrel(id) => self.writer.write(PubrelPacket::new(id).into()),
+            Send::Pubrel(id) => self.out.write(PubrelPacket::new(id).into()),
         }
     }
 
@@ -244,12 +233,12 @@ impl Session {
     ) -> bool {
         self.busy = false;
         if let Some(id) = puback {
-            self.writer.write(PubackPacket::new(id).into());
+            self.out.write(PubackPacket::new(id).into());
         }
         for reply in routed.replies {
             self.deliver(reply, qos);
         }
-        if self.stop_if_not_reading(ctx) {
+        if self.flush_or_stop(ctx) {
             return false;
         }
         if routed.close {
@@ -278,16 +267,18 @@ impl Session {
         }
     }
 
-    /// Stops a client whose replies the write backlog refused: it does not read
-    /// what it is sent. True when it was stopped.
-    fn stop_if_not_reading(&mut self, ctx: &mut Context<Self>) -> bool {
-        if !self.backlog.overflowed() {
+    /// Ends a turn of the session: sends what it wrote, and stops a client whose
+    /// replies the write backlog refused (it does not read what it is sent). True
+    /// when it was stopped.
+    fn flush_or_stop(&mut self, ctx: &mut Context<Self>) -> bool {
+        self.out.flush();
+        if !self.out.overflowed() {
             return false;
         }
         log::info!(
             "{}: not reading its replies ({} bytes waiting); closing",
             self.peer,
-            self.backlog.pending()
+            self.out.pending()
         );
         self.park_state();
         ctx.stop();
@@ -375,7 +366,7 @@ impl StreamHandler<Result<VariablePacket, CodecError>> for Session {
                     Phase::Live(_) if self.draining.is_none() => self.on_packet(packet, ctx),
                     _ => {}
                 }
-                self.stop_if_not_reading(ctx);
+                self.flush_or_stop(ctx);
             }
             Err(e) => {
                 log::debug!("{}: closing: {e}", self.peer);
@@ -391,19 +382,12 @@ impl StreamHandler<Result<VariablePacket, CodecError>> for Session {
     }
 }
 
-impl actix::io::WriteHandler<CodecError> for Session {
-    fn error(&mut self, err: CodecError, _: &mut Context<Self>) -> Running {
-        log::debug!("{}: write failed: {err}", self.peer);
-        Running::Stop
-    }
-}
-
 impl Handler<Push> for Session {
     type Result = ();
 
     fn handle(&mut self, m: Push, ctx: &mut Context<Self>) {
         self.deliver(m.0.payload, m.0.qos);
-        self.stop_if_not_reading(ctx);
+        self.flush_or_stop(ctx);
     }
 }
 

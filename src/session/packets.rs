@@ -39,16 +39,16 @@ impl Session {
                 if let Some(state) = self.live().and_then(|l| l.state.as_mut()) {
                     state.awaiting_rel.remove(&id);
                 }
-                self.writer.write(PubcompPacket::new(id).into());
+                self.out.write(PubcompPacket::new(id).into());
             }
             VariablePacket::SubscribePacket(p) => self.on_subscribe(&p),
             VariablePacket::UnsubscribePacket(p) => {
                 // The server's own subscription to the actions topic stays: replies must
                 // always reach the client.
-                self.writer
+                self.out
                     .write(UnsubackPacket::new(p.packet_identifier()).into());
             }
-            VariablePacket::PingreqPacket(_) => self.writer.write(PingrespPacket::new().into()),
+            VariablePacket::PingreqPacket(_) => self.out.write(PingrespPacket::new().into()),
             VariablePacket::DisconnectPacket(_) => {
                 log::trace!("{}: DISCONNECT", self.peer);
                 self.close(ctx);
@@ -86,7 +86,7 @@ impl Session {
                 .live()
                 .and_then(|l| l.state.as_mut())
                 .is_some_and(|s| s.awaiting_rel.insert(id));
-            self.writer.write(PubrecPacket::new(id).into());
+            self.out.write(PubrecPacket::new(id).into());
             if !fresh {
                 return;
             }
@@ -98,7 +98,7 @@ impl Session {
         let request = matches!(classify_publish(p.topic_name()), PublishTarget::Event);
         if !request || self.closing_after_ack {
             if let Some(id) = puback {
-                self.writer.write(PubackPacket::new(id).into());
+                self.out.write(PubackPacket::new(id).into());
             }
         }
         if !request {
@@ -144,7 +144,7 @@ impl Session {
                 codes.push(SubscribeReturnCode::Failure);
             }
         }
-        self.writer
+        self.out
             .write(SubackPacket::new(p.packet_identifier(), codes).into());
     }
 }

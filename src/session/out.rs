@@ -1,0 +1,303 @@
+//! The session's write side. Packets are queued as they are written and sent at the
+//! end of the session's turn (one `send` for a request's PUBACK and reply); only the
+//! bytes the socket does not take stay queued, up to
+//! `session.max_write_buffer_bytes`, and the session's [`Flusher`] sends them when
+//! the socket is writable again. Once the socket has
+//! taken everything the buffer is given back: the write side of an idle session is a
+//! few words in its struct, with no allocation.
+//!
+//! A client that stops reading would otherwise grow the kept bytes without bound, so
+//! a packet beyond the limit is refused, the write side stays refused (the stream is
+//! broken from then on) and the session closes the connection.
+
+use std::{
+    cell::RefCell,
+    io,
+    pin::Pin,
+    rc::Rc,
+    task::{Context as TaskContext, Poll, Waker},
+};
+
+use actix::prelude::*;
+use bytes::{Buf, BytesMut};
+use mqtt::packet::VariablePacket;
+use tokio::net::TcpStream;
+use tokio_util::codec::Encoder;
+
+use super::Session;
+use crate::mqtt::MqttCodec;
+
+thread_local! {
+    /// Where a packet is encoded before it is queued: one per worker thread.
+    static SCRATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
+/// Scratch space a worker keeps between packets (more is given back).
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+/// One connection's write side.
+pub(super) struct Out {
+    /// The socket, shared with the packet reader.
+    io: Rc<TcpStream>,
+    /// Bytes queued and not yet taken by the socket; unallocated once it took them.
+    pending: BytesMut,
+    /// Most bytes `pending` may hold.
+    max: usize,
+    /// Wakes the session's task, so its [`Flusher`] writes what was kept.
+    waker: Option<Waker>,
+    /// A packet was refused: the client is not reading.
+    overflowed: bool,
+    /// The socket failed; the session stops when its flusher sees it.
+    failed: Option<io::Error>,
+    /// Close once everything kept is written.
+    closing: bool,
+}
+
+impl Out {
+    /// The write side of `io`, keeping at most `max` bytes the socket has not taken.
+    pub(super) fn new(io: Rc<TcpStream>, max: u64) -> Out {
+        Out {
+            io,
+            pending: BytesMut::new(),
+            max: usize::try_from(max).unwrap_or(usize::MAX),
+            waker: None,
+            overflowed: false,
+            failed: None,
+            closing: false,
+        }
+    }
+
+    /// Queues `packet`; [`Out::flush`] at the end of the session's turn sends what
+    /// the turn queued in one `send` (a request's PUBACK and its reply together).
+    pub(super) fn write(&mut self, packet: VariablePacket) {
+        if self.overflowed || self.failed.is_some() {
+            return;
+        }
+        SCRATCH.with_borrow_mut(|buf| {
+            buf.clear();
+            match MqttCodec::new(u32::MAX).encode(packet, buf) {
+                Ok(()) => self.keep(buf),
+                Err(e) => self.failed = Some(io::Error::other(e.to_string())),
+            }
+            if buf.capacity() > SCRATCH_KEEP {
+                *buf = BytesMut::new();
+            }
+        });
+    }
+
+    /// Sends what is queued, as far as the socket takes it now. What it does not
+    /// take (or a failure) is left to the [`Flusher`], which is woken for it.
+    pub(super) fn flush(&mut self) {
+        while !self.pending.is_empty() && self.failed.is_none() {
+            match self.io.try_write(&self.pending) {
+                Ok(n) => self.pending.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => self.failed = Some(e),
+            }
+        }
+        if self.pending.is_empty() && self.pending.capacity() > 0 {
+            // Everything taken: give the buffer back, so an idle connection holds none.
+            self.pending = BytesMut::new();
+        }
+        if !self.pending.is_empty() || self.failed.is_some() {
+            self.wake();
+        }
+    }
+
+    /// Keeps `rest` for later, unless that passes the limit.
+    fn keep(&mut self, rest: &[u8]) {
+        if rest.is_empty() || self.failed.is_some() {
+            return;
+        }
+        if self.pending.len() + rest.len() > self.max {
+            self.overflowed = true;
+            return;
+        }
+        self.pending.extend_from_slice(rest);
+    }
+
+    /// Closes the connection once everything kept has been written.
+    pub(super) fn close(&mut self) {
+        self.closing = true;
+        self.wake();
+    }
+
+    /// Whether a packet had to be refused.
+    pub(super) fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// Bytes waiting for the socket.
+    pub(super) fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn wake(&self) {
+        if let Some(w) = &self.waker {
+            w.wake_by_ref();
+        }
+    }
+
+    /// Writes what was kept; ready once nothing is left (or the socket failed).
+    fn poll_flush(&mut self, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        if let Some(e) = self.failed.take() {
+            return Poll::Ready(Err(e));
+        }
+        while !self.pending.is_empty() {
+            if let Err(e) = std::task::ready!(self.io.poll_write_ready(cx)) {
+                return Poll::Ready(Err(e));
+            }
+            match self.io.try_write(&self.pending) {
+                Ok(n) => self.pending.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        if self.pending.capacity() > 0 {
+            // Drained: give the buffer back, so an idle connection holds none.
+            self.pending = BytesMut::new();
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Writes what the socket did not take when it becomes writable, reports a failed
+/// socket, and stops the session once a close has been flushed. An item of the
+/// session's context for its whole life (a unit struct: boxing it allocates nothing).
+pub(super) struct Flusher;
+
+impl ActorFuture<Session> for Flusher {
+    type Output = ();
+
+    fn poll(
+        self: Pin<&mut Self>,
+        act: &mut Session,
+        ctx: &mut Context<Session>,
+        task: &mut TaskContext<'_>,
+    ) -> Poll<()> {
+        let out = &mut act.out;
+        if !out
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(task.waker()))
+        {
+            out.waker = Some(task.waker().clone());
+        }
+        match out.poll_flush(task) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) if !out.closing => Poll::Pending,
+            Poll::Ready(Ok(())) => {
+                ctx.stop();
+                Poll::Ready(())
+            }
+            Poll::Ready(Err(e)) => {
+                log::debug!("{}: write failed: {e}", act.peer);
+                ctx.stop();
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use mqtt::packet::{PingrespPacket, PublishPacket, QoSWithPacketIdentifier};
+    use mqtt::TopicName;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    async fn pair() -> (TcpStream, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let (a, b) = tokio::join!(TcpStream::connect(addr), l.accept());
+        (a.unwrap(), b.unwrap().0)
+    }
+
+    fn big() -> VariablePacket {
+        let topic = TopicName::new("actions/1/api/x").unwrap();
+        PublishPacket::new(topic, QoSWithPacketIdentifier::Level0, vec![7u8; 60_000]).into()
+    }
+
+    async fn flushed(out: &mut Out) {
+        let flush = std::future::poll_fn(|cx| out.poll_flush(cx));
+        tokio::time::timeout(Duration::from_secs(5), flush)
+            .await
+            .expect("flushed in time")
+            .expect("no socket error");
+    }
+
+    #[tokio::test]
+    async fn a_turn_goes_out_in_one_write_and_keeps_no_buffer() {
+        let (client, server) = pair().await;
+        let mut out = Out::new(Rc::new(server), 1 << 20);
+        out.write(PingrespPacket::new().into());
+        out.write(PingrespPacket::new().into());
+        assert_eq!(out.pending(), 4, "queued until the turn ends");
+        flushed(&mut out).await;
+        assert_eq!((out.pending(), out.pending.capacity()), (0, 0));
+        let mut got = [0u8; 4];
+        client.readable().await.unwrap();
+        assert_eq!(client.try_read(&mut got).unwrap(), 4, "in one segment");
+        assert_eq!(got, [0xD0, 0x00, 0xD0, 0x00]);
+    }
+
+    #[tokio::test]
+    async fn keeps_what_a_slow_reader_leaves_up_to_the_limit_then_refuses() {
+        let (client, server) = pair().await;
+        let limit = 2_000_000;
+        let mut out = Out::new(Rc::new(server), limit);
+        // The client reads nothing: the kernel's buffers fill, then ours, then refusal.
+        let mut sent = 0;
+        while !out.overflowed() {
+            out.write(big());
+            let flush = std::future::poll_fn(|cx| Poll::Ready(out.poll_flush(cx)));
+            assert!(!matches!(flush.await, Poll::Ready(Err(_))));
+            sent += 1;
+            assert!(out.pending() as u64 <= limit, "never above the limit");
+            assert!(sent < 10_000, "the limit is reached");
+        }
+        let kept = out.pending();
+        assert!(kept > 0);
+        // Refused stays refused: the stream lost a packet.
+        out.write(PingrespPacket::new().into());
+        assert_eq!(out.pending(), kept);
+        drop(client);
+    }
+
+    #[tokio::test]
+    async fn what_was_kept_goes_out_in_order_once_the_client_reads() {
+        let (client, server) = pair().await;
+        let mut out = Out::new(Rc::new(server), 64 << 20);
+        let packets = 100;
+        for _ in 0..packets {
+            out.write(big());
+        }
+        assert!(out.pending() > 0, "more than the kernel takes at once");
+        let reader = tokio::spawn(async move {
+            let mut codec = MqttCodec::new(u32::MAX);
+            let mut buf = BytesMut::new();
+            let mut n = 0;
+            let mut stream = client;
+            while n < packets {
+                if let Some(p) = tokio_util::codec::Decoder::decode(&mut codec, &mut buf).unwrap() {
+                    assert!(matches!(p, VariablePacket::PublishPacket(_)));
+                    n += 1;
+                    continue;
+                }
+                use tokio::io::AsyncReadExt;
+                assert!(stream.read_buf(&mut buf).await.unwrap() > 0);
+            }
+            n
+        });
+        flushed(&mut out).await;
+        assert_eq!(
+            (out.pending(), out.pending.capacity()),
+            (0, 0),
+            "buffer given back"
+        );
+        assert_eq!(reader.await.unwrap(), packets);
+    }
+}
