@@ -27,6 +27,9 @@ pub struct StoreConfig {
     pub busy_timeout_ms: u64,
     /// Reader threads, each with its own read-only connection: how many reads run
     /// at once beside the single writer (WAL lets them proceed during a commit).
+    /// Each connection keeps its own page cache (up to 2 MiB, filled with the same
+    /// session rows as the others'), and reads are few once Profile `get`s are
+    /// cached (logged-in CONNECT checks, cache misses, `login`, `list`): 2 by default.
     pub read_pool_size: u32,
     /// The most write jobs that share one transaction and so one fsync (group
     /// commit). Larger batches raise throughput under load and lengthen the
@@ -49,7 +52,7 @@ impl Default for StoreConfig {
             path: PathBuf::from("data/roster.db"),
             synchronous: Synchronous::Full,
             busy_timeout_ms: 5000,
-            read_pool_size: 4,
+            read_pool_size: 2,
             max_batch: 512,
             queue_capacity: 4096,
             max_pages: 0,
@@ -155,7 +158,7 @@ mod tests {
         assert_eq!(config.path, PathBuf::from("data/roster.db"));
         assert_eq!(config.synchronous, Synchronous::Full);
         assert_eq!(config.busy_timeout_ms, 5000);
-        assert_eq!(config.read_pool_size, 4);
+        assert_eq!(config.read_pool_size, 2);
         assert_eq!(config.max_batch, 512);
         assert!(config.validate().is_ok());
     }
