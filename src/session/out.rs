@@ -2,16 +2,15 @@
 //! end of the session's turn (one `send` for a request's PUBACK and reply); only the
 //! bytes the socket does not take stay queued, up to
 //! `session.max_write_buffer_bytes`, and the session's [`Flusher`] sends them when
-//! the socket is writable again. Once the socket has
-//! taken everything the buffer is given back: the write side of an idle session is a
-//! few words in its struct, with no allocation.
+//! the socket is writable again. Once the socket has taken everything the buffer is
+//! given back: the write side of an idle session is a few words in its struct, with
+//! no allocation.
 //!
 //! A client that stops reading would otherwise grow the kept bytes without bound, so
 //! a packet beyond the limit is refused, the write side stays refused (the stream is
 //! broken from then on) and the session closes the connection.
 
 use std::{
-    cell::RefCell,
     io,
     pin::Pin,
     rc::Rc,
@@ -26,14 +25,6 @@ use tokio_util::codec::Encoder;
 
 use super::Session;
 use crate::mqtt::MqttCodec;
-
-thread_local! {
-    /// Where a packet is encoded before it is queued: one per worker thread.
-    static SCRATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
-}
-
-/// Scratch space a worker keeps between packets (more is given back).
-const SCRATCH_KEEP: usize = 64 * 1024;
 
 /// One connection's write side.
 pub(super) struct Out {
@@ -67,22 +58,21 @@ impl Out {
         }
     }
 
-    /// Queues `packet`; [`Out::flush`] at the end of the session's turn sends what
-    /// the turn queued in one `send` (a request's PUBACK and its reply together).
+    /// Queues `packet` (encoded straight into the queue); [`Out::flush`] at the end
+    /// of the session's turn sends what the turn queued in one `send` (a request's
+    /// PUBACK and its reply together). A packet that would pass the limit is refused.
     pub(super) fn write(&mut self, packet: VariablePacket) {
         if self.overflowed || self.failed.is_some() {
             return;
         }
-        SCRATCH.with_borrow_mut(|buf| {
-            buf.clear();
-            match MqttCodec::new(u32::MAX).encode(packet, buf) {
-                Ok(()) => self.keep(buf),
-                Err(e) => self.failed = Some(io::Error::other(e.to_string())),
-            }
-            if buf.capacity() > SCRATCH_KEEP {
-                *buf = BytesMut::new();
-            }
-        });
+        let size = mqtt::Encodable::encoded_length(&packet) as usize;
+        if self.pending.len() + size > self.max {
+            self.overflowed = true;
+            return;
+        }
+        if let Err(e) = MqttCodec::new(u32::MAX).encode(packet, &mut self.pending) {
+            self.failed = Some(io::Error::other(e.to_string()));
+        }
     }
 
     /// Sends what is queued, as far as the socket takes it now. What it does not
@@ -102,18 +92,6 @@ impl Out {
         if !self.pending.is_empty() || self.failed.is_some() {
             self.wake();
         }
-    }
-
-    /// Keeps `rest` for later, unless that passes the limit.
-    fn keep(&mut self, rest: &[u8]) {
-        if rest.is_empty() || self.failed.is_some() {
-            return;
-        }
-        if self.pending.len() + rest.len() > self.max {
-            self.overflowed = true;
-            return;
-        }
-        self.pending.extend_from_slice(rest);
     }
 
     /// Closes the connection once everything kept has been written.
