@@ -40,12 +40,22 @@ impl Token {
 
     /// What the store keeps.
     pub fn hash(&self) -> [u8; 32] {
-        Sha256::digest(self.0.as_bytes()).into()
+        Token::hash_text(&self.0)
     }
 
     /// Whether this token hashes to `stored`, in constant time.
     pub fn matches(&self, stored: &[u8]) -> bool {
-        self.hash().ct_eq(stored).into()
+        Token::text_matches(&self.0, stored)
+    }
+
+    /// What the store keeps for a token a client presented, without copying it.
+    pub fn hash_text(text: &str) -> [u8; 32] {
+        Sha256::digest(text.as_bytes()).into()
+    }
+
+    /// Whether the token `text` hashes to `stored`, in constant time, without copying it.
+    pub fn text_matches(text: &str, stored: &[u8]) -> bool {
+        Token::hash_text(text).ct_eq(stored).into()
     }
 }
 

@@ -22,7 +22,7 @@ pub fn caller_phone(
         .query_row(params![client_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(row
-        .filter(|(_, hash)| Token::from_client(token).matches(hash))
+        .filter(|(_, hash)| Token::text_matches(token, hash))
         .map(|(phone, _)| phone))
 }
 

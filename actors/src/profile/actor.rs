@@ -71,8 +71,9 @@ struct Inner {
     key: CodeKey,
     /// Presence, fan-out, closing connections.
     hub: Arc<dyn Hub>,
-    /// `get` answers between writes, shared with every worker's Profile and Auth actors.
-    cache: Arc<ProfileCache>,
+    /// `get` answers between writes (the cache is shared with every worker's Profile
+    /// and Auth actors).
+    cached: CachedGet,
 }
 
 /// The Profile actor.
@@ -99,8 +100,8 @@ impl ProfileActor {
                 cfg: Arc::new(cfg),
                 auth: Arc::new(auth),
                 key,
+                cached: CachedGet::new(cache, hub.clone()),
                 hub,
-                cache,
             }),
         }
     }
@@ -149,8 +150,10 @@ impl Inner {
         let status = req.status;
         // A `get` between writes is answered from memory (the router usually does
         // this before the request reaches the actor).
-        let cached = CachedGet::new(self.cache.clone(), self.hub.clone());
-        if let Some(answer) = cached.answer(&caller.client_id, caller.token.as_deref(), &req) {
+        if let Some(answer) = self
+            .cached
+            .answer(&caller.client_id, caller.token.as_deref(), &req)
+        {
             return answer;
         }
         let ctx = self.ctx();
@@ -167,7 +170,7 @@ impl Inner {
         };
         match status {
             Get => {
-                let ticket = self.cache.ticket();
+                let ticket = self.cached.cache().ticket();
                 let loaded = flat(
                     self.store
                         .read(move |c| {
@@ -178,8 +181,12 @@ impl Inner {
                         })
                         .await,
                 )?;
-                self.cache
-                    .fill(ticket, &caller.client_id, caller.token.as_deref(), &loaded);
+                self.cached.cache().fill(
+                    ticket,
+                    &caller.client_id,
+                    caller.token.as_deref(),
+                    &loaded,
+                );
                 Ok(ProfileOk::Shown(self.present(loaded).0))
             }
             Set | Update => {
@@ -193,7 +200,7 @@ impl Inner {
                         })
                         .await,
                 )?;
-                self.cache.forget(&[&loaded.view.phone]);
+                self.cached.cache().forget(&[&loaded.view.phone]);
                 Ok(ProfileOk::Changed(self.publish(loaded, &caller).await))
             }
             Confirm => {
@@ -213,7 +220,9 @@ impl Inner {
                         })
                         .await,
                 )?;
-                self.cache.forget(&[&old_phone, &loaded.view.phone]);
+                self.cached
+                    .cache()
+                    .forget(&[&old_phone, &loaded.view.phone]);
                 log::info!("profile: {} moved its account", caller.client_id);
                 Ok(ProfileOk::Changed(self.publish(loaded, &caller).await))
             }
@@ -225,7 +234,7 @@ impl Inner {
                         })
                         .await,
                 )?;
-                self.cache.forget(&[&loaded.view.phone]);
+                self.cached.cache().forget(&[&loaded.view.phone]);
                 let (view, sessions) = self.present(loaded);
                 for other in sessions.iter().filter(|s| **s != caller.client_id) {
                     self.hub.close(other);

@@ -9,7 +9,7 @@ use super::{
     ops::{self, Loaded},
     request::{ProfileRequest, ProfileStatus},
 };
-use crate::{hub::Hub, store::Fail};
+use crate::hub::Hub;
 
 /// The cache and the presence table, as the fast path needs them; cheap to clone.
 #[derive(Clone)]
@@ -26,6 +26,11 @@ impl CachedGet {
         CachedGet { cache, hub }
     }
 
+    /// The cache itself, for the writes that fill it and forget from it.
+    pub fn cache(&self) -> &ProfileCache {
+        &self.cache
+    }
+
     /// The answer to `req` from the logged-in connection `client_id` (connected with
     /// `token`), when it is a `get` the cache holds; `None`: ask the actor.
     pub fn answer(
@@ -39,12 +44,8 @@ impl CachedGet {
         }
         let hit = self.cache.get(client_id, token)?;
         Some(
-            match ops::own_phone(req.phone.as_deref(), &hit.view.phone) {
-                Ok(()) => Ok(ProfileOk::Shown(present(&*self.hub, Loaded::clone(&hit)).0)),
-                Err(Fail::Domain(e)) => Err(e),
-                // own_phone reads nothing: no database error can come from it.
-                Err(Fail::Db(_)) => return None,
-            },
+            ops::own_phone(req.phone.as_deref(), &hit.view.phone)
+                .map(|()| ProfileOk::Shown(present(&*self.hub, Loaded::clone(&hit)).0)),
         )
     }
 }

@@ -34,7 +34,7 @@ pub fn check_token(
     Ok(match (stored, token) {
         (None, _) => Err(TokenRefusal::NoSession),
         (Some(_), None) => Err(TokenRefusal::BadToken),
-        (Some(hash), Some(t)) if Token::from_client(t).matches(&hash) => Ok(()),
+        (Some(hash), Some(t)) if Token::text_matches(t, &hash) => Ok(()),
         (Some(_), Some(_)) => Err(TokenRefusal::BadToken),
     })
 }

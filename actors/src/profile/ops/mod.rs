@@ -60,11 +60,11 @@ pub fn caller_phone(
 }
 
 /// The request's phone slot must be absent or the caller's own `phone`.
-pub fn own_phone(slot: Option<&str>, phone: &str) -> Result<(), Fail> {
+pub fn own_phone(slot: Option<&str>, phone: &str) -> Result<(), ProfileError> {
     match slot {
         None => Ok(()),
         Some(p) if Phone::parse(p).is_ok_and(|p| p.as_str() == phone) => Ok(()),
-        Some(_) => Err(ProfileError::NotAuthorized.into()),
+        Some(_) => Err(ProfileError::NotAuthorized),
     }
 }
 

@@ -38,7 +38,7 @@ fn the_caller_must_hold_the_live_token_and_name_its_own_phone() {
     own_phone(Some("+380500000002"), "380500000002").unwrap();
     for other in ["380500000003", "junk"] {
         assert_eq!(
-            err(own_phone(Some(other), "380500000002")),
+            own_phone(Some(other), "380500000002").unwrap_err(),
             ProfileError::NotAuthorized
         );
     }
