@@ -9,7 +9,6 @@ use crate::{
         answer::{AuthError, SessionView},
         request::{AuthRequest, Os},
     },
-    phone::Phone,
     secret::Token,
 };
 
@@ -55,13 +54,8 @@ pub fn login(conn: &Connection, req: &AuthRequest) -> Result<(), Fail> {
     if contradicts(&req.user_id, &[&row.user_id, &Some(row.client_id.clone())]) {
         return Err(AuthError::MismatchUserData.into());
     }
-    if let Some(p) = &req.phone {
-        if Phone::parse(p)
-            .map(|p| p.as_str() != row.phone)
-            .unwrap_or(true)
-        {
-            return Err(AuthError::MismatchUserData.into());
-        }
+    if !row.phone_fits(req.phone.as_deref()) {
+        return Err(AuthError::MismatchUserData.into());
     }
     Ok(())
 }

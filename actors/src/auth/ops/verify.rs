@@ -43,13 +43,8 @@ pub fn verify(
     if row.client_id != client_id {
         return Err(AuthError::MismatchUserData.into());
     }
-    if let Some(p) = &req.phone {
-        if Phone::parse(p)
-            .map(|p| p.as_str() != row.phone)
-            .unwrap_or(true)
-        {
-            return Err(AuthError::MismatchUserData.into());
-        }
+    if !row.phone_fits(req.phone.as_deref()) {
+        return Err(AuthError::MismatchUserData.into());
     }
     if let (Some(given), Some(stored)) = (&req.dev_key, &row.dev_key) {
         if given != stored {
