@@ -26,6 +26,9 @@ use tokio_util::codec::Encoder;
 use super::Session;
 use crate::mqtt::MqttCodec;
 
+/// Bytes the queue starts with: a turn's packets usually fit without growing it.
+const TURN_ROOM: usize = 512;
+
 /// One connection's write side.
 pub(super) struct Out {
     /// The socket, shared with the packet reader.
@@ -69,6 +72,10 @@ impl Out {
         if self.pending.len() + size > self.max {
             self.overflowed = true;
             return;
+        }
+        if self.pending.capacity() == 0 {
+            // Room for what a turn usually writes (a PUBACK and its reply) at once.
+            self.pending.reserve(size.max(TURN_ROOM));
         }
         if let Err(e) = MqttCodec::new(u32::MAX).encode(packet, &mut self.pending) {
             self.failed = Some(io::Error::other(e.to_string()));
