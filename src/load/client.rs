@@ -3,7 +3,11 @@
 //! needs (CONNECT, SUBSCRIBE, PUBLISH at QoS 0–2 with its acknowledgements, PINGREQ).
 //! Reading is cancel-safe, so a device can `select!` between a timer and the socket.
 
-use std::{io, net::SocketAddr, time::Duration};
+use std::{
+    io,
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use bytes::BytesMut;
 use mqtt::{
@@ -28,6 +32,10 @@ const MAX_PACKET: u32 = 1 << 20;
 
 /// Spare room reserved before each socket read.
 const READ_CHUNK: usize = 512;
+
+/// How near a device's next write must be for it to hold a PUBACK until then (and
+/// send both in one segment, as a closed-loop device does) rather than send it alone.
+pub const HOLD_MAX: Duration = Duration::from_millis(20);
 
 /// How long `disconnect` waits for the server to close the connection.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
@@ -81,6 +89,17 @@ pub struct ConnectOpts {
     pub clean_session: bool,
     /// Keep-alive in seconds.
     pub keep_alive: u16,
+}
+
+/// When the PUBACK for a received QoS 1 PUBLISH goes out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ack {
+    /// At once, in a write of its own.
+    Now,
+    /// With the device's next write, or before a read has to wait for the server.
+    BeforeWait,
+    /// With the device's next write.
+    NextWrite,
 }
 
 /// One connected device.
@@ -168,6 +187,11 @@ impl Conn {
 
     /// The next packet from the server. Cancel-safe: bytes read stay buffered.
     pub async fn read(&mut self) -> Result<VariablePacket, ClientError> {
+        self.read_holding(false).await
+    }
+
+    /// As [`Conn::read`]; with `hold`, a PUBACK owed stays owed while the read waits.
+    async fn read_holding(&mut self, hold: bool) -> Result<VariablePacket, ClientError> {
         loop {
             if let Some(p) = self.codec.decode(&mut self.rbuf)? {
                 if self.rbuf.is_empty() {
@@ -176,9 +200,11 @@ impl Conn {
                 }
                 return Ok(p);
             }
-            if let Some(id) = self.owed.take() {
-                // Nothing else to send it with: the server must not wait for it.
-                self.write(&PubackPacket::new(id)).await?;
+            if !hold {
+                if let Some(id) = self.owed.take() {
+                    // Nothing else to send it with: the server must not wait for it.
+                    self.write(&PubackPacket::new(id)).await?;
+                }
             }
             self.rbuf.reserve(READ_CHUNK);
             if self.stream.read_buf(&mut self.rbuf).await? == 0 {
@@ -190,23 +216,43 @@ impl Conn {
     /// The next PUBLISH to this device, acknowledging it and answering the handshakes
     /// of the device's own QoS 2 publishes on the way. Cancel-safe between packets.
     pub async fn next_publish(&mut self) -> Result<PublishPacket, ClientError> {
-        self.receive(false).await
+        self.receive(Ack::Now).await
     }
 
     /// As [`Conn::next_publish`], for a device about to publish again: a QoS 1 PUBACK
     /// is owed, to go out in one write with that publish (as a client that batches
     /// its writes would do) or before the next read that has to wait.
     pub async fn next_publish_then_send(&mut self) -> Result<PublishPacket, ClientError> {
-        self.receive(true).await
+        self.receive(Ack::BeforeWait).await
     }
 
-    async fn receive(&mut self, owe: bool) -> Result<PublishPacket, ClientError> {
+    /// As [`Conn::next_publish_then_send`], for a device whose next write is planned
+    /// for `next_write` (`None`: none is): when that is within [`HOLD_MAX`], the PUBACK
+    /// owed waits for it even while the device waits for other packets, else it goes
+    /// out at once. A second PUBACK owed goes out at once, with the first. The server
+    /// keeps the message in its inflight window (32 in roster, 20 in mosquitto) until
+    /// then.
+    pub async fn next_publish_before(
+        &mut self,
+        next_write: Option<Instant>,
+    ) -> Result<PublishPacket, ClientError> {
+        let near = next_write.is_some_and(|at| at <= Instant::now() + HOLD_MAX);
+        self.receive(if near { Ack::NextWrite } else { Ack::Now })
+            .await
+    }
+
+    async fn receive(&mut self, ack: Ack) -> Result<PublishPacket, ClientError> {
         loop {
-            match self.read().await? {
+            match self.read_holding(ack == Ack::NextWrite).await? {
                 VariablePacket::PublishPacket(p) => {
                     match p.qos() {
                         QoSWithPacketIdentifier::Level0 => {}
-                        QoSWithPacketIdentifier::Level1(id) if owe => self.owed = Some(id),
+                        QoSWithPacketIdentifier::Level1(id)
+                            if ack != Ack::Now && self.owed.is_none() =>
+                        {
+                            self.owed = Some(id)
+                        }
+                        // Writes the one owed, if any, in the same segment.
                         QoSWithPacketIdentifier::Level1(id) => {
                             self.write(&PubackPacket::new(id)).await?
                         }
@@ -377,6 +423,26 @@ mod tests {
         let got = received(&mut server, 2).await;
         assert!(matches!(&got[0], VariablePacket::PubackPacket(a) if a.packet_identifier() == 7));
         assert!(matches!(&got[1], VariablePacket::PublishPacket(_)));
+    }
+
+    #[tokio::test]
+    async fn a_held_puback_waits_for_the_next_write() {
+        let (mut conn, mut server) = device_and_server().await;
+        conn.next_publish_before(Some(Instant::now()))
+            .await
+            .unwrap();
+        // The device waits for its next reply: the PUBACK stays with it. (Showing that
+        // nothing was sent takes a bounded wait.)
+        let next = conn.next_publish_before(Some(Instant::now()));
+        let reading = tokio::time::timeout(Duration::from_millis(50), next);
+        assert!(reading.await.is_err(), "no packet was sent to the device");
+        let mut early = [0u8; 1];
+        let sent = tokio::time::timeout(Duration::from_millis(50), server.read(&mut early));
+        assert!(sent.await.is_err(), "the PUBACK was held");
+        conn.ping().await.unwrap();
+        let got = received(&mut server, 2).await;
+        assert!(matches!(&got[0], VariablePacket::PubackPacket(a) if a.packet_identifier() == 7));
+        assert!(matches!(&got[1], VariablePacket::PingreqPacket(_)));
     }
 
     #[tokio::test]

@@ -4,9 +4,12 @@
 
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
+    pin::Pin,
     sync::atomic::{AtomicU64, Ordering},
     time::{Duration, Instant},
 };
+
+use tokio::time::Sleep;
 
 /// Connections per loopback source address when the generator picks the count
 /// (about 28,000 ephemeral ports exist per address, and `bind` prefers the even half).
@@ -71,6 +74,10 @@ pub struct Pacer {
     next: Instant,
     /// Between slots; `None` for a closed loop (no waiting).
     interval: Option<Duration>,
+    /// The timer for `next`, made once and re-armed for each slot: a device waits
+    /// for a slot about as often as it sends, and a timer made and dropped per wait
+    /// cost the generator two more turns of the runtime's timer lock.
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl Pacer {
@@ -82,17 +89,23 @@ impl Pacer {
         Self {
             next: start + phase,
             interval,
+            timer: None,
         }
     }
 
-    /// Waits for the next slot and returns it (closed loop: now, at once).
+    /// Waits for the next slot and returns it (closed loop: now, at once). Cancel-safe:
+    /// a wait dropped before its slot leaves the slot to the next one.
     pub async fn wait(&mut self) -> Instant {
         let Some(interval) = self.interval else {
             return Instant::now();
         };
         let slot = self.next;
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(slot.into())));
+        timer.as_mut().await;
         self.next += interval;
-        tokio::time::sleep_until(slot.into()).await;
+        timer.as_mut().reset(self.next.into());
         slot
     }
 
@@ -215,6 +228,14 @@ mod tests {
         let a = p.wait().await;
         let b = p.wait().await;
         assert_eq!(b - a, Duration::from_millis(10));
+        // A wait given up before its slot leaves that slot for the next wait.
+        let early = tokio::time::timeout(Duration::from_micros(1), p.wait()).await;
+        let c = match early {
+            Ok(c) => c,
+            Err(_) => p.wait().await,
+        };
+        assert_eq!(c - b, Duration::from_millis(10));
+        assert!(Instant::now() >= c);
         assert!(!Pacer::new(None, 0, 1, start).is_open());
     }
 }

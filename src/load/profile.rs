@@ -159,13 +159,13 @@ async fn open_loop(
 ) {
     let mut pending: VecDeque<(Instant, usize)> = VecDeque::new();
     let mut sending = true;
-    let far = Instant::now() + Duration::from_secs(86_400);
+    // Armed at the oldest request's timeout or earlier, and re-armed only when it
+    // fires early: one timer per device, not one per request.
+    let mut expiry = Box::pin(tokio::time::sleep(Duration::from_secs(86_400)));
     while sending || !pending.is_empty() {
-        let next_slot = if sending { pacer.peek() } else { far };
-        let oldest = pending.front().map_or(far, |(t, _)| *t + ctx.timeout());
+        let next_write = sending.then(|| pacer.peek());
         tokio::select! {
-            _ = tokio::time::sleep_until(next_slot.into()), if sending => {
-                let slot = pacer.wait().await;
+            slot = pacer.wait(), if sending => {
                 if slot >= budget.deadline() || !budget.take() {
                     sending = false;
                     continue;
@@ -179,9 +179,13 @@ async fn open_loop(
                     stats.error(format!("{} ({})", e.kind(), STEPS[step]));
                     return;
                 }
+                let due = slot + ctx.timeout();
+                if pending.is_empty() && expiry.deadline() > due.into() {
+                    expiry.as_mut().reset(due.into());
+                }
                 pending.push_back((slot, step));
             }
-            reply = dev.conn.next_publish() => match reply {
+            reply = dev.conn.next_publish_before(next_write) => match reply {
                 Ok(p) => {
                     let Some((slot, step)) = pending.pop_front() else {
                         stats.error("reply without a request".into());
@@ -197,7 +201,12 @@ async fn open_loop(
                     return;
                 }
             },
-            _ = tokio::time::sleep_until(oldest.into()), if !pending.is_empty() => {
+            () = expiry.as_mut(), if !pending.is_empty() => {
+                let oldest = pending.front().map(|(slot, _)| *slot + ctx.timeout());
+                if let Some(due) = oldest.filter(|due| *due > Instant::now()) {
+                    expiry.as_mut().reset(due.into());
+                    continue;
+                }
                 for (_, step) in pending.drain(..) {
                     stats.error(format!("timeout ({})", STEPS[step]));
                 }

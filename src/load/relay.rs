@@ -185,9 +185,9 @@ async fn open_loop(
     let mut sending = true;
     let mut quiet_until = budget.deadline() + DRAIN;
     loop {
+        let next_write = sending.then(|| pacer.peek());
         tokio::select! {
-            _ = tokio::time::sleep_until(pacer.peek().into()), if sending => {
-                let slot = pacer.wait().await;
+            slot = pacer.wait(), if sending => {
                 if slot >= budget.deadline() || !budget.take() {
                     sending = false;
                     quiet_until = Instant::now() + DRAIN;
@@ -195,7 +195,7 @@ async fn open_loop(
                 }
                 send(ctx, dev, slot, buf).await?;
             }
-            msg = dev.conn.next_publish() => {
+            msg = dev.conn.next_publish_before(next_write) => {
                 received(ctx, stats, msg?.payload());
                 if !sending {
                     quiet_until = Instant::now() + DRAIN;
