@@ -6,10 +6,10 @@ mod messages;
 mod out;
 mod outbox;
 mod packets;
+mod timer;
 
 use std::{
     collections::VecDeque,
-    future::Future,
     net::SocketAddr,
     pin::Pin,
     sync::{atomic::Ordering, Arc},
@@ -23,11 +23,12 @@ use mqtt::{
     packet::{PubackPacket, PublishPacket, PubrelPacket, QoSWithPacketIdentifier, VariablePacket},
     QualityOfService, TopicName,
 };
-use tokio::{net::TcpStream, sync::oneshot, time::Sleep};
+use tokio::{net::TcpStream, sync::oneshot};
 
 pub use messages::{Drain, Kick, KickReason, Push, SessionState};
 use out::{Flusher, Out};
 pub use outbox::{Outgoing, Send};
+use timer::Timer;
 
 use crate::{
     mqtt::{self as framing, CodecError},
@@ -74,7 +75,7 @@ pub struct Session {
     last_seen: Instant,
     /// The connection's one timer: the CONNECT deadline, then the keep-alive checks
     /// (one timer, re-armed, instead of one per purpose: idle sessions are many).
-    timer: Option<Pin<Box<Sleep>>>,
+    timer: Option<Timer>,
     /// Request payloads waiting for the router, oldest first, with the QoS they came at
     /// and, for QoS 1, the packet id to acknowledge with the reply.
     requests: VecDeque<(Bytes, QualityOfService, Option<u16>)>,
@@ -105,7 +106,7 @@ impl Session {
                 out,
                 phase: Phase::Connecting,
                 last_seen: Instant::now(),
-                timer: Some(Box::pin(tokio::time::sleep(connect_by))),
+                timer: Some(Timer::new(Instant::now() + connect_by)),
                 requests: VecDeque::new(),
                 busy: false,
                 draining: None,
@@ -289,7 +290,7 @@ impl Session {
     fn arm_keep_alive(&mut self, limit: Duration) {
         let every = (limit / 3).max(Duration::from_millis(100));
         if let Some(t) = self.timer.as_mut() {
-            t.as_mut().reset((Instant::now() + every).into());
+            t.reset(Instant::now() + every);
         }
     }
 
@@ -336,7 +337,7 @@ impl ActorFuture<Session> for Watchdog {
             let Some(timer) = act.timer.as_mut() else {
                 return Poll::Ready(());
             };
-            ready!(timer.as_mut().poll(task));
+            ready!(timer.poll_elapsed(task));
             if !act.on_timer(ctx) {
                 act.timer = None;
                 return Poll::Ready(());

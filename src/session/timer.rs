@@ -1,0 +1,348 @@
+//! One coarse timer wheel per worker thread for the sessions' deadlines (the CONNECT
+//! deadline, then the keep-alive checks): a session holds a 4-byte [`Timer`] and a
+//! 24-byte entry in its worker's wheel instead of a boxed tokio `Sleep` (112 bytes, an
+//! allocation of 128), which matters when a worker holds tens of thousands of idle
+//! sessions. Deadlines are kept to [`TICK`]: a timer fires up to one tick late, never
+//! early. The wheel turns while it has timers, in a task of its own on the worker.
+
+use std::{
+    cell::RefCell,
+    task::{Context, Poll, Waker},
+    time::{Duration, Instant},
+};
+
+/// The wheel's resolution.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Slots in the ring: deadlines further than this many ticks ahead are filed at the
+/// ring's far end and re-filed from there.
+const SLOTS: u32 = 4096;
+
+/// A deadline on the current worker's wheel. Not `Send`: it belongs to the thread
+/// that made it. Dropping it takes it off the wheel.
+pub struct Timer {
+    /// Its entry in the wheel.
+    key: u32,
+}
+
+/// One timer's state in the wheel.
+struct Entry {
+    /// The task to wake when it is due; `None` when free, not yet polled, or woken.
+    waker: Option<Waker>,
+    /// The tick it is due at.
+    due: u32,
+    /// The tick whose slot lists it (`due`, or the ring's far end for a distant one).
+    filed: u32,
+    /// Whether the entry belongs to a live timer.
+    used: bool,
+}
+
+/// A worker's wheel.
+struct Wheel {
+    /// Tick 0.
+    start: Instant,
+    /// Ticks up to here have been processed: timers due by then have fired.
+    done: u32,
+    /// Timers by key; a slot may be free.
+    entries: Vec<Entry>,
+    /// Free keys.
+    free: Vec<u32>,
+    /// Live timers.
+    live: usize,
+    /// Keys filed under each tick, `tick % SLOTS`; a key whose entry moved on since
+    /// is skipped when its slot comes round.
+    slots: Vec<Vec<u32>>,
+    /// Whether the task that turns the wheel is running.
+    turning: bool,
+}
+
+thread_local! {
+    static WHEEL: RefCell<Wheel> = RefCell::new(Wheel {
+        start: Instant::now(),
+        done: 0,
+        entries: Vec::new(),
+        free: Vec::new(),
+        live: 0,
+        slots: (0..SLOTS).map(|_| Vec::new()).collect(),
+        turning: false,
+    });
+}
+
+impl Wheel {
+    /// The first tick at or after `at` (so a timer never fires early).
+    fn tick_of(&self, at: Instant) -> u32 {
+        let nanos = at.saturating_duration_since(self.start).as_nanos();
+        let tick = nanos.div_ceil(TICK.as_nanos());
+        u32::try_from(tick).unwrap_or(u32::MAX)
+    }
+
+    /// The current tick, by the clock.
+    fn now(&self) -> u32 {
+        (Instant::now()
+            .saturating_duration_since(self.start)
+            .as_nanos()
+            / TICK.as_nanos())
+        .try_into()
+        .unwrap_or(u32::MAX)
+    }
+
+    /// Lists `key` under its due tick, or the ring's far end if that is further.
+    fn file(&mut self, key: u32) {
+        let far = self.done.saturating_add(SLOTS - 1);
+        let entry = &mut self.entries[key as usize];
+        let tick = entry.due.clamp(self.done.saturating_add(1), far);
+        if entry.filed != tick {
+            entry.filed = tick;
+            self.slots[(tick % SLOTS) as usize].push(key);
+        }
+    }
+
+    /// Processes every tick up to the clock's: wakes the timers due, re-files the
+    /// distant ones that reached the far end. Returns whether timers remain.
+    fn turn(&mut self) -> bool {
+        let now = self.now();
+        self.turn_to(now);
+        self.live > 0
+    }
+
+    /// Processes the ticks up to `now`.
+    fn turn_to(&mut self, now: u32) {
+        // A wheel left behind by more than a turn of the ring visits each slot once,
+        // and takes every timer filed there for an earlier tick along.
+        let from = self.done.max(now.saturating_sub(SLOTS));
+        for tick in from.saturating_add(1)..=now {
+            self.done = tick;
+            let keys = std::mem::take(&mut self.slots[(tick % SLOTS) as usize]);
+            for &key in &keys {
+                let entry = &mut self.entries[key as usize];
+                // Skips a key whose timer was freed or filed elsewhere since.
+                if !entry.used || entry.filed > tick || entry.filed % SLOTS != tick % SLOTS {
+                    continue;
+                }
+                if entry.due <= tick {
+                    if let Some(w) = entry.waker.take() {
+                        w.wake();
+                    }
+                } else {
+                    self.file(key);
+                }
+            }
+            // Keeps the slot's allocation for the next round, unless it was large.
+            let slot = &mut self.slots[(tick % SLOTS) as usize];
+            if slot.is_empty() && keys.capacity() <= 1024 {
+                let mut keys = keys;
+                keys.clear();
+                *slot = keys;
+            }
+        }
+        self.done = self.done.max(now);
+    }
+}
+
+impl Timer {
+    /// A timer due at `at`, on the current worker's wheel. Must be called on a thread
+    /// running a tokio `LocalSet` (an actix arbiter): the wheel turns in a local task.
+    pub fn new(at: Instant) -> Timer {
+        WHEEL.with(|w| {
+            let mut w = w.borrow_mut();
+            let due = w.tick_of(at);
+            let entry = Entry {
+                waker: None,
+                due,
+                filed: u32::MAX,
+                used: true,
+            };
+            let key = match w.free.pop() {
+                Some(k) => {
+                    w.entries[k as usize] = entry;
+                    k
+                }
+                None => {
+                    w.entries.push(entry);
+                    (w.entries.len() - 1) as u32
+                }
+            };
+            w.live += 1;
+            if !w.turning {
+                // Nothing was due while it stood still: it starts from now.
+                w.done = w.done.max(w.now());
+            }
+            w.file(key);
+            if !w.turning {
+                w.turning = true;
+                tokio::task::spawn_local(turn_while_needed());
+            }
+            Timer { key }
+        })
+    }
+
+    /// Moves the deadline to `at`.
+    pub fn reset(&mut self, at: Instant) {
+        WHEEL.with(|w| {
+            let mut w = w.borrow_mut();
+            let due = w.tick_of(at);
+            w.entries[self.key as usize].due = due;
+            w.file(self.key);
+        });
+    }
+
+    /// Ready once the deadline has passed; until then, the task is woken when it does.
+    pub fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        WHEEL.with(|w| {
+            let mut w = w.borrow_mut();
+            let done = w.done;
+            let entry = &mut w.entries[self.key as usize];
+            if entry.due <= done {
+                entry.waker = None;
+                return Poll::Ready(());
+            }
+            match &entry.waker {
+                Some(old) if old.will_wake(cx.waker()) => {}
+                _ => entry.waker = Some(cx.waker().clone()),
+            }
+            Poll::Pending
+        })
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        // At thread exit the wheel may already be gone, and this timer with it.
+        let _ = WHEEL.try_with(|w| {
+            let mut w = w.borrow_mut();
+            let entry = &mut w.entries[self.key as usize];
+            entry.used = false;
+            entry.waker = None;
+            w.free.push(self.key);
+            w.live -= 1;
+        });
+    }
+}
+
+/// Marks the wheel as not turning when its task ends, however it ends (a runtime that
+/// shuts down drops it mid-wait; a later runtime on the thread starts a new one).
+struct Turning;
+
+impl Drop for Turning {
+    fn drop(&mut self) {
+        let _ = WHEEL.try_with(|w| w.borrow_mut().turning = false);
+    }
+}
+
+/// Turns the wheel every tick while it has timers.
+async fn turn_while_needed() {
+    let _turning = Turning;
+    let mut every = tokio::time::interval(TICK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if !WHEEL.with(|w| w.borrow_mut().turn()) {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        future::poll_fn,
+        sync::{
+            atomic::{AtomicBool, Ordering},
+            Arc,
+        },
+        task::Wake,
+    };
+
+    use super::*;
+
+    async fn elapsed(t: &mut Timer) {
+        poll_fn(|cx| t.poll_elapsed(cx)).await
+    }
+
+    #[actix_rt::test]
+    async fn fires_at_its_deadline_not_before() {
+        let start = Instant::now();
+        let mut t = Timer::new(start + Duration::from_millis(250));
+        elapsed(&mut t).await;
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(250), "{took:?}");
+    }
+
+    #[actix_rt::test]
+    async fn reset_moves_the_deadline_both_ways() {
+        let start = Instant::now();
+        let mut t = Timer::new(start + Duration::from_secs(3600));
+        t.reset(start + Duration::from_millis(150));
+        elapsed(&mut t).await;
+        assert!(start.elapsed() >= Duration::from_millis(150));
+        // Later again: its earlier filing does not fire it.
+        let again = Instant::now();
+        t.reset(again + Duration::from_secs(2));
+        let mut early = Timer::new(again + Duration::from_millis(100));
+        elapsed(&mut early).await;
+        let state = poll_fn(|cx| Poll::Ready(t.poll_elapsed(cx))).await;
+        assert!(state.is_pending() || again.elapsed() >= Duration::from_secs(2));
+    }
+
+    #[actix_rt::test]
+    async fn a_distant_deadline_is_refiled_not_fired() {
+        // Further than the ring reaches: filed at its far end, and moved on from there.
+        let far = Instant::now() + TICK * (SLOTS * 3);
+        let t = Timer::new(far);
+        WHEEL.with(|w| {
+            let mut w = w.borrow_mut();
+            let due = w.tick_of(far);
+            let filed = w.entries[t.key as usize].filed;
+            assert_eq!(w.entries[t.key as usize].due, due);
+            assert!(filed < due && filed < w.done + SLOTS);
+            w.turn_to(filed);
+            let e = &w.entries[t.key as usize];
+            assert!(e.filed > filed && e.filed < due, "re-filed further on");
+            assert!(e.waker.is_none() && e.due > w.done, "not due");
+        });
+        // Waiting, it is woken by a wheel left behind by several turns of the ring.
+        let woken = Arc::new(Flag::default());
+        let waker = Waker::from(woken.clone());
+        let mut t = t;
+        assert!(t
+            .poll_elapsed(&mut Context::from_waker(&waker))
+            .is_pending());
+        WHEEL.with(|w| {
+            let mut w = w.borrow_mut();
+            let due = w.entries[t.key as usize].due;
+            w.turn_to(due + 2 * SLOTS);
+        });
+        assert!(woken.0.load(Ordering::SeqCst));
+        assert!(t.poll_elapsed(&mut Context::from_waker(&waker)).is_ready());
+    }
+
+    /// A waker that records that it was woken.
+    #[derive(Default)]
+    struct Flag(AtomicBool);
+
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[actix_rt::test]
+    async fn many_timers_each_fire_once_and_free_their_entries() {
+        let start = Instant::now();
+        let mut timers: Vec<Timer> = (0..1000u32)
+            .map(|i| Timer::new(start + Duration::from_millis(u64::from(i % 5) * 60)))
+            .collect();
+        for t in &mut timers {
+            elapsed(t).await;
+        }
+        let before = WHEEL.with(|w| w.borrow().live);
+        drop(timers);
+        let after = WHEEL.with(|w| (w.borrow().live, w.borrow().free.len()));
+        assert_eq!(before - after.0, 1000);
+        assert!(after.1 >= 1000);
+        // Freed entries are used again rather than the table growing.
+        let len = WHEEL.with(|w| w.borrow().entries.len());
+        let _t = Timer::new(start);
+        assert_eq!(WHEEL.with(|w| w.borrow().entries.len()), len);
+    }
+}
