@@ -35,8 +35,9 @@ pub(super) struct Out {
     io: Rc<TcpStream>,
     /// Bytes queued and not yet taken by the socket; unallocated once it took them.
     pending: BytesMut,
-    /// Most bytes `pending` may hold.
-    max: usize,
+    /// Most bytes `pending` may hold (4 bytes, not 8: the session is kept small;
+    /// a limit above 4 GiB is 4 GiB).
+    max: u32,
     /// Wakes the session's task, so its [`Flusher`] writes what was kept.
     waker: Option<Waker>,
     /// A packet was refused: the client is not reading.
@@ -53,7 +54,7 @@ impl Out {
         Out {
             io,
             pending: BytesMut::new(),
-            max: usize::try_from(max).unwrap_or(usize::MAX),
+            max: u32::try_from(max).unwrap_or(u32::MAX),
             waker: None,
             overflowed: false,
             failed: None,
@@ -69,7 +70,7 @@ impl Out {
             return;
         }
         let size = mqtt::Encodable::encoded_length(&packet) as usize;
-        if self.pending.len() + size > self.max {
+        if self.pending.len() + size > self.max as usize {
             self.overflowed = true;
             return;
         }

@@ -4,9 +4,11 @@
 //! allocation of 128), which matters when a worker holds tens of thousands of idle
 //! sessions. Deadlines are kept to [`TICK`]: a timer fires up to one tick late, never
 //! early. The wheel turns while it has timers, in a task of its own on the worker.
+//! [`Tick`] is the matching coarse clock, for when a client was last heard from.
 
 use std::{
     cell::RefCell,
+    num::NonZeroU32,
     task::{Context, Poll, Waker},
     time::{Duration, Instant},
 };
@@ -21,8 +23,8 @@ const SLOTS: u32 = 4096;
 /// A deadline on the current worker's wheel. Not `Send`: it belongs to the thread
 /// that made it. Dropping it takes it off the wheel.
 pub struct Timer {
-    /// Its entry in the wheel.
-    key: u32,
+    /// Its entry in the wheel, plus one (so that `Option<Timer>` is 4 bytes too).
+    slot: NonZeroU32,
 }
 
 /// One timer's state in the wheel.
@@ -163,6 +165,7 @@ impl Timer {
                 }
             };
             w.live += 1;
+            let slot = NonZeroU32::new(key + 1).expect("fewer than u32::MAX timers");
             if !w.turning {
                 // Nothing was due while it stood still: it starts from now.
                 w.done = w.done.max(w.now());
@@ -172,8 +175,13 @@ impl Timer {
                 w.turning = true;
                 tokio::task::spawn_local(turn_while_needed());
             }
-            Timer { key }
+            Timer { slot }
         })
+    }
+
+    /// Its entry in the wheel.
+    fn key(&self) -> u32 {
+        self.slot.get() - 1
     }
 
     /// Moves the deadline to `at`.
@@ -181,8 +189,8 @@ impl Timer {
         WHEEL.with(|w| {
             let mut w = w.borrow_mut();
             let due = w.tick_of(at);
-            w.entries[self.key as usize].due = due;
-            w.file(self.key);
+            w.entries[self.key() as usize].due = due;
+            w.file(self.key());
         });
     }
 
@@ -191,7 +199,7 @@ impl Timer {
         WHEEL.with(|w| {
             let mut w = w.borrow_mut();
             let done = w.done;
-            let entry = &mut w.entries[self.key as usize];
+            let entry = &mut w.entries[self.key() as usize];
             if entry.due <= done {
                 entry.waker = None;
                 return Poll::Ready(());
@@ -210,12 +218,32 @@ impl Drop for Timer {
         // At thread exit the wheel may already be gone, and this timer with it.
         let _ = WHEEL.try_with(|w| {
             let mut w = w.borrow_mut();
-            let entry = &mut w.entries[self.key as usize];
+            let key = self.key();
+            let entry = &mut w.entries[key as usize];
             entry.used = false;
             entry.waker = None;
-            w.free.push(self.key);
+            w.free.push(key);
             w.live -= 1;
         });
+    }
+}
+
+/// A coarse instant, in the current worker's ticks: a session keeps when it last heard
+/// from its client in 4 bytes instead of an `Instant`'s 16.
+#[derive(Debug, Clone, Copy)]
+pub struct Tick(u32);
+
+impl Tick {
+    /// Now, rounded down to a tick.
+    pub fn now() -> Tick {
+        Tick(WHEEL.with(|w| w.borrow().now()))
+    }
+
+    /// Whether more than `limit` has certainly passed since `self`: both ends are
+    /// rounded down, so a tick is allowed for (never early, at most two ticks late).
+    pub fn older_than(self, limit: Duration) -> bool {
+        let ticks = limit.as_nanos().div_ceil(TICK.as_nanos()) + 1;
+        u128::from(Tick::now().0.saturating_sub(self.0)) > ticks
     }
 }
 
@@ -292,11 +320,11 @@ mod tests {
         WHEEL.with(|w| {
             let mut w = w.borrow_mut();
             let due = w.tick_of(far);
-            let filed = w.entries[t.key as usize].filed;
-            assert_eq!(w.entries[t.key as usize].due, due);
+            let filed = w.entries[t.key() as usize].filed;
+            assert_eq!(w.entries[t.key() as usize].due, due);
             assert!(filed < due && filed < w.done + SLOTS);
             w.turn_to(filed);
-            let e = &w.entries[t.key as usize];
+            let e = &w.entries[t.key() as usize];
             assert!(e.filed > filed && e.filed < due, "re-filed further on");
             assert!(e.waker.is_none() && e.due > w.done, "not due");
         });
@@ -309,7 +337,7 @@ mod tests {
             .is_pending());
         WHEEL.with(|w| {
             let mut w = w.borrow_mut();
-            let due = w.entries[t.key as usize].due;
+            let due = w.entries[t.key() as usize].due;
             w.turn_to(due + 2 * SLOTS);
         });
         assert!(woken.0.load(Ordering::SeqCst));
@@ -324,6 +352,21 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.0.store(true, Ordering::SeqCst);
         }
+    }
+
+    #[actix_rt::test]
+    async fn a_tick_is_old_only_once_its_limit_has_certainly_passed() {
+        let start = Instant::now();
+        let seen = Tick::now();
+        let limit = Duration::from_millis(250);
+        let mut check = Timer::new(start);
+        while !seen.older_than(limit) {
+            check.reset(Instant::now() + TICK);
+            elapsed(&mut check).await;
+        }
+        let took = start.elapsed();
+        assert!(took > limit, "{took:?}");
+        assert!(!Tick::now().older_than(limit));
     }
 
     #[actix_rt::test]
