@@ -20,6 +20,9 @@ pub const TICK: Duration = Duration::from_millis(100);
 /// ring's far end and re-filed from there.
 const SLOTS: u32 = 4096;
 
+/// Keys a processed slot may keep room for (256 bytes): at most 1 MiB per worker.
+const KEEP_SLOT: usize = 64;
+
 /// A deadline on the current worker's wheel. Not `Send`: it belongs to the thread
 /// that made it. Dropping it takes it off the wheel.
 pub struct Timer {
@@ -129,9 +132,10 @@ impl Wheel {
                     self.file(key);
                 }
             }
-            // Keeps the slot's allocation for the next round, unless it was large.
+            // Keeps a small slot's allocation for the next round; a large one (a burst of
+            // connections) is given back, so 4,096 slots cannot hoard memory.
             let slot = &mut self.slots[(tick % SLOTS) as usize];
-            if slot.is_empty() && keys.capacity() <= 1024 {
+            if slot.is_empty() && keys.capacity() <= KEEP_SLOT {
                 let mut keys = keys;
                 keys.clear();
                 *slot = keys;
