@@ -102,6 +102,41 @@ enum Ack {
     NextWrite,
 }
 
+/// Most PUBACKs a device holds back, well inside the servers' inflight windows.
+pub const MAX_OWED: usize = 8;
+
+/// The packet ids of the PUBACKs a device owes, oldest first.
+#[derive(Default)]
+struct Owed {
+    /// The ids; the first `len` count.
+    ids: [u16; MAX_OWED],
+    /// How many.
+    len: u8,
+}
+
+impl Owed {
+    /// Adds `id`; false when full.
+    fn push(&mut self, id: u16) -> bool {
+        let Some(slot) = self.ids.get_mut(usize::from(self.len)) else {
+            return false;
+        };
+        *slot = id;
+        self.len += 1;
+        true
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The ids, oldest first; none is owed after.
+    fn take(&mut self) -> impl Iterator<Item = u16> {
+        let ids = self.ids;
+        let len = usize::from(std::mem::take(&mut self.len));
+        ids.into_iter().take(len)
+    }
+}
+
 /// One connected device.
 pub struct Conn {
     /// The socket.
@@ -114,9 +149,9 @@ pub struct Conn {
     codec: MqttCodec,
     /// Last packet id used.
     pkid: u16,
-    /// A PUBACK not yet written: it goes out with the next packet, or before a read
+    /// PUBACKs not yet written: they go out with the next packet, or before a read
     /// has to wait for the server (one segment instead of two per request).
-    owed: Option<u16>,
+    owed: Owed,
     /// CONNACK's session-present flag.
     pub session_present: bool,
 }
@@ -146,7 +181,7 @@ pub async fn connect(
         wbuf: Vec::new(),
         codec: MqttCodec::new(MAX_PACKET),
         pkid: 0,
-        owed: None,
+        owed: Owed::default(),
         session_present: false,
     };
     let mut packet = ConnectPacket::new(opts.client_id.clone());
@@ -170,18 +205,35 @@ pub async fn connect(
 }
 
 impl Conn {
-    /// Encodes and writes one packet, after the PUBACK owed, if any.
+    /// Encodes and writes one packet, after the PUBACKs owed, if any.
     async fn write<P: EncodablePacket>(&mut self, packet: &P) -> Result<(), ClientError> {
         self.wbuf.clear();
-        if let Some(id) = self.owed.take() {
-            PubackPacket::new(id)
-                .encode(&mut self.wbuf)
-                .map_err(|e| ClientError::Protocol(e.to_string()))?;
-        }
+        self.encode_owed()?;
         packet
             .encode(&mut self.wbuf)
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
         self.stream.write_all(&self.wbuf).await?;
+        Ok(())
+    }
+
+    /// Writes the PUBACKs owed, if any, on their own.
+    async fn flush_owed(&mut self) -> Result<(), ClientError> {
+        if self.owed.is_empty() {
+            return Ok(());
+        }
+        self.wbuf.clear();
+        self.encode_owed()?;
+        self.stream.write_all(&self.wbuf).await?;
+        Ok(())
+    }
+
+    /// Appends the PUBACKs owed to `wbuf`; none is owed after.
+    fn encode_owed(&mut self) -> Result<(), ClientError> {
+        for id in self.owed.take() {
+            PubackPacket::new(id)
+                .encode(&mut self.wbuf)
+                .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        }
         Ok(())
     }
 
@@ -201,10 +253,8 @@ impl Conn {
                 return Ok(p);
             }
             if !hold {
-                if let Some(id) = self.owed.take() {
-                    // Nothing else to send it with: the server must not wait for it.
-                    self.write(&PubackPacket::new(id)).await?;
-                }
+                // Nothing else to send them with: the server must not wait for them.
+                self.flush_owed().await?;
             }
             self.rbuf.reserve(READ_CHUNK);
             if self.stream.read_buf(&mut self.rbuf).await? == 0 {
@@ -229,9 +279,9 @@ impl Conn {
     /// As [`Conn::next_publish_then_send`], for a device whose next write is planned
     /// for `next_write` (`None`: none is): when that is within [`HOLD_MAX`], the PUBACK
     /// owed waits for it even while the device waits for other packets, else it goes
-    /// out at once. A second PUBACK owed goes out at once, with the first. The server
-    /// keeps the message in its inflight window (32 in roster, 20 in mosquitto) until
-    /// then.
+    /// out at once. Up to [`MAX_OWED`] wait so (replies that arrive together, from a
+    /// device that fell behind its slots); one more sends them all. The server keeps
+    /// the messages in its inflight window (32 in roster, 20 in mosquitto) until then.
     pub async fn next_publish_before(
         &mut self,
         next_write: Option<Instant>,
@@ -248,11 +298,8 @@ impl Conn {
                     match p.qos() {
                         QoSWithPacketIdentifier::Level0 => {}
                         QoSWithPacketIdentifier::Level1(id)
-                            if ack != Ack::Now && self.owed.is_none() =>
-                        {
-                            self.owed = Some(id)
-                        }
-                        // Writes the one owed, if any, in the same segment.
+                            if ack != Ack::Now && self.owed.push(id) => {}
+                        // Writes those owed, if any, in the same segment.
                         QoSWithPacketIdentifier::Level1(id) => {
                             self.write(&PubackPacket::new(id)).await?
                         }
@@ -366,8 +413,13 @@ mod tests {
     use super::*;
 
     /// A bare server: accepts one device, answers its CONNECT, sends it a QoS 1
-    /// PUBLISH with id 7, then hands back the socket and the bytes it has read so far.
+    /// PUBLISH with id 7, then hands back the socket.
     async fn device_and_server() -> (Conn, TcpStream) {
+        device_and_server_sending(&[7]).await
+    }
+
+    /// The same, sending a QoS 1 PUBLISH for each of `ids` in one segment.
+    async fn device_and_server_sending(ids: &[u16]) -> (Conn, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = async {
@@ -382,9 +434,12 @@ mod tests {
                 .encode(&mut out)
                 .unwrap();
             let topic = TopicName::new("actions/1/api/x").unwrap();
-            PublishPacket::new(topic, QoSWithPacketIdentifier::Level1(7), b"r".to_vec())
-                .encode(&mut out)
-                .unwrap();
+            for &id in ids {
+                let q = QoSWithPacketIdentifier::Level1(id);
+                PublishPacket::new(topic.clone(), q, b"r".to_vec())
+                    .encode(&mut out)
+                    .unwrap();
+            }
             s.write_all(&out).await.unwrap();
             s
         };
@@ -443,6 +498,32 @@ mod tests {
         let got = received(&mut server, 2).await;
         assert!(matches!(&got[0], VariablePacket::PubackPacket(a) if a.packet_identifier() == 7));
         assert!(matches!(&got[1], VariablePacket::PingreqPacket(_)));
+    }
+
+    #[tokio::test]
+    async fn held_pubacks_go_out_together_and_one_too_many_sends_them() {
+        let ids: Vec<u16> = (1..=MAX_OWED as u16 + 1).collect();
+        let (mut conn, mut server) = device_and_server_sending(&ids).await;
+        for _ in 0..MAX_OWED {
+            conn.next_publish_before(Some(Instant::now()))
+                .await
+                .unwrap();
+        }
+        assert_eq!(usize::from(conn.owed.len), MAX_OWED);
+        // One more than it may hold: all go out, in order, in one write.
+        conn.next_publish_before(Some(Instant::now()))
+            .await
+            .unwrap();
+        assert!(conn.owed.is_empty());
+        let got = received(&mut server, ids.len()).await;
+        let acked: Vec<u16> = got
+            .iter()
+            .map(|p| match p {
+                VariablePacket::PubackPacket(a) => a.packet_identifier(),
+                other => panic!("not a PUBACK: {other:?}"),
+            })
+            .collect();
+        assert_eq!(acked, ids);
     }
 
     #[tokio::test]
