@@ -219,9 +219,13 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        // At thread exit the wheel may already be gone, and this timer with it.
+        // At thread exit the wheel may already be gone, and this timer with it. (It is
+        // never borrowed here: a turn only wakes tasks, and a task's future is dropped
+        // by its runtime, not by the waker; were it borrowed, the entry would be left.)
         let _ = WHEEL.try_with(|w| {
-            let mut w = w.borrow_mut();
+            let Ok(mut w) = w.try_borrow_mut() else {
+                return;
+            };
             let key = self.key();
             let entry = &mut w.entries[key as usize];
             entry.used = false;
