@@ -122,3 +122,8 @@ start_roster
 load connect-logged-in connect --as logged-in --server 127.0.0.1:18830 --clients "$IDLE" \
   --duration 5 --server-pid "$ROSTER_PID"
 stop_roster
+
+# 5. Each target, what was measured, and whether it was met (targets.py exits 1 when
+#    one was missed; the run itself has still succeeded).
+echo "targets (reports in $OUT):" >&2
+python3 benches/load/targets.py "$OUT" || true
