@@ -107,7 +107,24 @@ impl Wheel {
     fn turn(&mut self) -> bool {
         let now = self.now();
         self.turn_to(now);
+        if self.live == 0 {
+            self.empty();
+        }
         self.live > 0
+    }
+
+    /// With no timer left, every key still filed is stale: drops them all, and the
+    /// tables sized for the last crowd of connections, so a stopped wheel holds nothing.
+    fn empty(&mut self) {
+        for slot in &mut self.slots {
+            if slot.capacity() > KEEP_SLOT {
+                *slot = Vec::new();
+            } else {
+                slot.clear();
+            }
+        }
+        self.entries = Vec::new();
+        self.free = Vec::new();
     }
 
     /// Processes the ticks up to `now`.
@@ -393,7 +410,15 @@ mod tests {
         assert!(after.1 >= 1000);
         // Freed entries are used again rather than the table growing.
         let len = WHEEL.with(|w| w.borrow().entries.len());
-        let _t = Timer::new(start);
+        let t = Timer::new(start);
         assert_eq!(WHEEL.with(|w| w.borrow().entries.len()), len);
+        drop(t);
+        // With no timer left, a turn lets go of the tables and of every stale key.
+        WHEEL.with(|w| {
+            let mut w = w.borrow_mut();
+            assert!(!w.turn(), "no timer remains");
+            assert_eq!((w.entries.capacity(), w.free.capacity()), (0, 0));
+            assert!(w.slots.iter().all(Vec::is_empty));
+        });
     }
 }
