@@ -52,8 +52,6 @@ struct Wheel {
     entries: Vec<Entry>,
     /// Free keys.
     free: Vec<u32>,
-    /// Live timers.
-    live: usize,
     /// Keys filed under each tick, `tick % SLOTS`; a key whose entry moved on since
     /// is skipped when its slot comes round.
     slots: Vec<Vec<u32>>,
@@ -67,7 +65,6 @@ thread_local! {
         done: 0,
         entries: Vec::new(),
         free: Vec::new(),
-        live: 0,
         slots: (0..SLOTS).map(|_| Vec::new()).collect(),
         turning: false,
     });
@@ -107,10 +104,15 @@ impl Wheel {
     fn turn(&mut self) -> bool {
         let now = self.now();
         self.turn_to(now);
-        if self.live == 0 {
+        if self.live() == 0 {
             self.empty();
         }
-        self.live > 0
+        self.live() > 0
+    }
+
+    /// Live timers: the entries not on the free list.
+    fn live(&self) -> usize {
+        self.entries.len() - self.free.len()
     }
 
     /// With no timer left, every key still filed is stale: drops them all, and the
@@ -185,17 +187,14 @@ impl Timer {
                     (w.entries.len() - 1) as u32
                 }
             };
-            w.live += 1;
             let slot = NonZeroU32::new(key + 1).expect("fewer than u32::MAX timers");
             if !w.turning {
                 // Nothing was due while it stood still: it starts from now.
                 w.done = w.done.max(w.now());
-            }
-            w.file(key);
-            if !w.turning {
                 w.turning = true;
                 tokio::task::spawn_local(turn_while_needed());
             }
+            w.file(key);
             Timer { slot }
         })
     }
@@ -248,7 +247,6 @@ impl Drop for Timer {
             entry.used = false;
             entry.waker = None;
             w.free.push(key);
-            w.live -= 1;
         });
     }
 }
@@ -403,9 +401,9 @@ mod tests {
         for t in &mut timers {
             elapsed(t).await;
         }
-        let before = WHEEL.with(|w| w.borrow().live);
+        let before = WHEEL.with(|w| w.borrow().live());
         drop(timers);
-        let after = WHEEL.with(|w| (w.borrow().live, w.borrow().free.len()));
+        let after = WHEEL.with(|w| (w.borrow().live(), w.borrow().free.len()));
         assert_eq!(before - after.0, 1000);
         assert!(after.1 >= 1000);
         // Freed entries are used again rather than the table growing.
