@@ -4,11 +4,8 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use roster::{
-    config::Config,
-    load::{self, LoadArgs},
-    server::Server,
-};
+use roster_load::{self as load, LoadArgs};
+use roster_server::{config::Config, server::Server};
 
 /// roster: phone registration and accounts over MQTT.
 #[derive(Parser)]

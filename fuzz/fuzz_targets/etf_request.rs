@@ -10,7 +10,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use roster::term::{self, AuthRecord, AuthType, IoResult, Limits, Reply, Request, Tail};
+use roster_server::term::{self, AuthRecord, AuthType, IoResult, Limits, Reply, Request, Tail};
 
 fuzz_target!(|data: &[u8]| {
     let default = Limits::default();

@@ -9,7 +9,7 @@
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use mqtt::packet::VariablePacket;
-use roster::{
+use roster_server::{
     client_id::ClientId,
     mqtt::MqttCodec,
     topic::{classify_publish, may_subscribe},

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, thread::JoinHandle, time::Duration};
 
 use actix::Addr;
-use roster::{config::Config, registry::Registry, server::Server};
+use roster_server::{config::Config, registry::Registry, server::Server};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Packet, Publish,
 };

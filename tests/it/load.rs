@@ -10,7 +10,7 @@ use std::{
 };
 
 use clap::Parser;
-use roster::load::{self, LoadArgs, Report};
+use roster_load::{self as load, LoadArgs, Report};
 
 use crate::common::TestServer;
 
@@ -42,7 +42,7 @@ fn assert_no_errors_but_pending_profile(report: &Report) {
 
 /// Many devices from one address: the per-address limits are off, as for any load
 /// test run from one machine.
-fn unlimited(c: &mut roster::config::Config) {
+fn unlimited(c: &mut roster_server::config::Config) {
     c.server.max_connections_per_ip = 0;
     c.server.connect_rate_per_ip = 0;
     c.server.connect_burst_per_ip = 0;

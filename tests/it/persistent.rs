@@ -143,7 +143,7 @@ async fn kept_sessions_expire() {
     loop {
         let (live, parked) = server
             .registry
-            .send(roster::registry::Counts)
+            .send(roster_server::registry::Counts)
             .await
             .unwrap();
         if live == 0 && parked == 1 {

@@ -25,7 +25,7 @@ use tokio::{
 };
 use tokio_util::codec::Decoder;
 
-use crate::mqtt::{CodecError, MqttCodec};
+use roster_server::mqtt::{CodecError, MqttCodec};
 
 /// Largest packet the generator accepts from a server.
 const MAX_PACKET: u32 = 1 << 20;

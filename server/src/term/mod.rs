@@ -28,7 +28,7 @@ mod value;
 mod tests;
 
 pub use auth::{AuthRequest, AuthType, Os};
-pub(crate) use bounded::decode_term;
+pub use bounded::decode_term;
 pub use encode::encode;
 pub use error::InvalidData;
 pub use limits::{Limits, DEPTH_CEILING};

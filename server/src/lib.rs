@@ -12,13 +12,11 @@
 //! - The [`registry`] knows who is connected: takeover, delivery to other clients,
 //!   persistent sessions parked between connections, and the shutdown drain.
 //! - The [`guard`] holds the per-address limits: connection rate, failed verifies.
-//! - [`load`] is the `roster load` generator: simulated devices over real MQTT.
 
 mod accept;
 pub mod client_id;
 pub mod config;
 pub mod guard;
-pub mod load;
 pub mod mqtt;
 pub mod registry;
 pub mod router;

@@ -231,7 +231,7 @@ mod tests {
 
     #[test]
     fn shipped_config_toml_parses_to_the_defaults() {
-        let shipped = Config::parse(include_str!("../config.toml")).expect("config.toml parses");
+        let shipped = Config::parse(include_str!("../../config.toml")).expect("config.toml parses");
         let default = Config::default();
         assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
         assert_eq!(shipped.server.max_packet_size, 262_144);

@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use roster::term::{decode, encode, Limits, ProfileRecord, Reply, Request, RosterRecord};
+use roster_server::term::{decode, encode, Limits, ProfileRecord, Reply, Request, RosterRecord};
 
 /// `{'Auth', ...}` with all 15 elements, made by OTP's `term_to_binary`.
 const AUTH_15: &[u8] = include_bytes!("../src/term/vectors/auth_15_verify.bin");

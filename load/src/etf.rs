@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use eetf::{Atom, Binary, List, Term, Tuple};
 
-use crate::term::{decode_term, Limits};
+use roster_server::term::{decode_term, Limits};
 
 fn nil() -> Term {
     Term::from(List::nil())
@@ -187,7 +187,7 @@ fn io(result: &Term, tail: &Term) -> ReplyKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::term::{self, IoResult, Reply, Tail};
+    use roster_server::term::{self, IoResult, Reply, Tail};
 
     #[test]
     fn requests_decode_as_the_server_reads_them() {

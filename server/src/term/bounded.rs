@@ -48,7 +48,7 @@ const MAX_ATOM_CHARS: usize = 255;
 const PREALLOC: usize = 16;
 
 /// Decodes one whole payload (`131`, then a term or a compressed term).
-pub(crate) fn decode_term(payload: &[u8], limits: &Limits) -> Result<Term, InvalidData> {
+pub fn decode_term(payload: &[u8], limits: &Limits) -> Result<Term, InvalidData> {
     if payload.len() > limits.max_payload_bytes {
         return Err(InvalidData::new(
             "payload larger than limits.max_payload_bytes",
