@@ -1,11 +1,16 @@
 //! The `roster` binary: parse the CLI, load the config, serve until SIGINT/SIGTERM;
 //! or `roster load`: run the load generator and print its report.
 
+mod logging;
+
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use roster_load::{self as load, LoadArgs};
-use roster_server::{config::Config, server::Server};
+use roster_server::{
+    config::{Config, LogFormat},
+    server::Server,
+};
 
 /// roster: phone registration and accounts over MQTT.
 #[derive(Parser)]
@@ -27,18 +32,23 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
     if let Some(Command::Load(args)) = cli.command {
+        logging::init(LogFormat::Text);
         return run_load(*args);
     }
-    let config = match load_config(cli.config) {
+    // The config says how to log, so it is read first; its errors go to stderr.
+    let (config, defaulted) = match load_config(cli.config) {
         Ok(c) => c,
         Err(message) => {
             eprintln!("roster: {message}");
             return ExitCode::from(2);
         }
     };
+    logging::init(config.log.format);
+    if defaulted {
+        log::info!("no ./config.toml: using built-in defaults");
+    }
     actix_rt::System::new().block_on(serve(config))
 }
 
@@ -78,19 +88,18 @@ fn run_load(args: LoadArgs) -> ExitCode {
     }
 }
 
-fn load_config(path: Option<PathBuf>) -> Result<Config, String> {
-    match path {
-        Some(path) => Config::load(&path).map_err(|e| e.to_string()),
-        None => {
-            let default = PathBuf::from("config.toml");
-            if default.exists() {
-                Config::load(&default).map_err(|e| e.to_string())
-            } else {
-                log::info!("no ./config.toml: using built-in defaults");
-                Ok(Config::default())
-            }
+/// The configuration, and whether it is the built-in default (no file given or found).
+fn load_config(path: Option<PathBuf>) -> Result<(Config, bool), String> {
+    let path = match path {
+        Some(path) => path,
+        None if !std::path::Path::new("config.toml").exists() => {
+            return Ok((Config::default(), true))
         }
-    }
+        None => PathBuf::from("config.toml"),
+    };
+    Config::load(&path)
+        .map(|c| (c, false))
+        .map_err(|e| e.to_string())
 }
 
 async fn serve(config: Config) -> ExitCode {

@@ -37,6 +37,8 @@ pub struct Config {
     pub voice: ChannelConfig,
     /// Bounds on untrusted ETF payloads.
     pub limits: Limits,
+    /// How the process logs.
+    pub log: LogConfig,
 }
 
 impl Default for Config {
@@ -51,6 +53,7 @@ impl Default for Config {
             sms: ChannelConfig::sms_default(),
             voice: ChannelConfig::voice_default(),
             limits: Limits::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -129,6 +132,25 @@ impl Default for SessionConfig {
             max_write_buffer_bytes: 1_048_576,
         }
     }
+}
+
+/// `[log]`: the log's format (its level comes from `RUST_LOG`, default `info`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `"text"` (env_logger's lines) or `"json"` (one object per line).
+    pub format: LogFormat,
+}
+
+/// The two log formats.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// `[time LEVEL target] message`, for people.
+    #[default]
+    Text,
+    /// `{"time":…,"level":…,"target":…,"message":…,…}`, for log shippers.
+    Json,
 }
 
 /// Why a configuration could not be loaded; the message names the file or the key.
@@ -275,6 +297,15 @@ mod tests {
         assert!(err.to_string().contains("max_data_byte"), "{err}");
         let err = Config::parse("[profile]\nmax_accounts = 0\n").unwrap_err();
         assert!(err.to_string().contains("profile.max_accounts"), "{err}");
+    }
+
+    #[test]
+    fn log_format_is_text_or_json() {
+        assert_eq!(Config::default().log.format, LogFormat::Text);
+        let json = Config::parse("[log]\nformat = \"json\"\n").unwrap();
+        assert_eq!(json.log.format, LogFormat::Json);
+        let err = Config::parse("[log]\nformat = \"xml\"\n").unwrap_err();
+        assert!(err.to_string().contains("xml"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod durability;
 mod etf;
 mod hostile_etf;
 mod load;
+mod log_format;
 mod logs;
 mod mqtt_rules;
 mod persistent;

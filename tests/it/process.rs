@@ -82,8 +82,13 @@ impl Roster {
         let addr = loop {
             match rx.recv_timeout(DEADLINE) {
                 Ok(line) => {
-                    if let Some(addr) = line.split("listening for MQTT on ").nth(1) {
-                        break addr.trim().parse().expect("an address");
+                    // The line may be text or a JSON object: the address ends at
+                    // the first character an address cannot hold.
+                    if let Some(rest) = line.split("listening for MQTT on ").nth(1) {
+                        let end = rest
+                            .find(|c: char| !(c.is_ascii_hexdigit() || ".:[]".contains(c)))
+                            .unwrap_or(rest.len());
+                        break rest[..end].parse().expect("an address");
                     }
                 }
                 Err(_) => {
