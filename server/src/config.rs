@@ -300,6 +300,13 @@ mod tests {
     }
 
     #[test]
+    fn packaged_container_config_parses() {
+        let c = Config::parse(include_str!("../../packaging/container.toml")).expect("parses");
+        assert_eq!(c.server.mqtt_listen, "0.0.0.0:1883");
+        assert_eq!(c.log.format, LogFormat::Json);
+    }
+
+    #[test]
     fn log_format_is_text_or_json() {
         assert_eq!(Config::default().log.format, LogFormat::Text);
         let json = Config::parse("[log]\nformat = \"json\"\n").unwrap();
