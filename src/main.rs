@@ -1,16 +1,20 @@
-//! The `roster` binary: parse the CLI, load the config, serve until SIGINT/SIGTERM;
-//! or `roster load`: run the load generator and print its report.
+//! The `roster` binary: parse the command line, read the config, run one command.
+//!
+//! - `roster [serve]` ([`serve`]): the server, until SIGINT/SIGTERM.
+//! - `roster load` ([`load_cmd`]): the load generator.
+//! - `roster backup DIR`, `roster check [DB]` ([`store_tools`]): an online copy of
+//!   the database with its key, and an integrity check.
 
+mod load_cmd;
 mod logging;
+mod serve;
+mod store_tools;
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use roster_load::{self as load, LoadArgs};
-use roster_server::{
-    config::{Config, LogFormat},
-    server::Server,
-};
+use roster_load::LoadArgs;
+use roster_server::config::{Config, LogFormat};
 
 /// roster: phone registration and accounts over MQTT.
 #[derive(Parser)]
@@ -29,13 +33,23 @@ enum Command {
     Serve,
     /// Load-test a server with simulated devices (see `roster load --help`).
     Load(Box<LoadArgs>),
+    /// Copy the live database and its server key into DIR while the server runs.
+    Backup {
+        /// A new or empty folder; gets `roster.db` and `server.key`.
+        dir: PathBuf,
+    },
+    /// Check a database: SQLite's integrity check and the schema version.
+    Check {
+        /// The database file (default: the config's `storage.path`).
+        db: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Load(args)) = cli.command {
         logging::init(LogFormat::Text);
-        return run_load(*args);
+        return load_cmd::run(*args);
     }
     // The config says how to log, so it is read first; its errors go to stderr.
     let (config, defaulted) = match load_config(cli.config) {
@@ -49,41 +63,11 @@ fn main() -> ExitCode {
     if defaulted {
         log::info!("no ./config.toml: using built-in defaults");
     }
-    actix_rt::System::new().block_on(serve(config))
-}
-
-/// `roster load`: its own tokio runtime; the report on stdout (table or JSON).
-fn run_load(args: LoadArgs) -> ExitCode {
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if args.threads > 0 {
-        rt.worker_threads(args.threads);
-    }
-    let rt = match rt.enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("roster load: cannot start a runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let json = args.json;
-    match rt.block_on(load::run(args)) {
-        Ok(report) => {
-            let text = if json {
-                serde_json::to_string_pretty(&report).map_or_else(|e| e.to_string(), |t| t + "\n")
-            } else {
-                report.to_string()
-            };
-            // A closed pipe (`| head`) is not worth a panic.
-            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
-            if report.completed == 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Err(e) => {
-            eprintln!("roster load: {e}");
-            ExitCode::from(2)
+    match cli.command {
+        Some(Command::Backup { dir }) => store_tools::backup(&config, &dir),
+        Some(Command::Check { db }) => store_tools::check(&config, db),
+        Some(Command::Load(_)) | Some(Command::Serve) | None => {
+            actix_rt::System::new().block_on(serve::serve(config))
         }
     }
 }
@@ -100,62 +84,4 @@ fn load_config(path: Option<PathBuf>) -> Result<(Config, bool), String> {
     Config::load(&path)
         .map(|c| (c, false))
         .map_err(|e| e.to_string())
-}
-
-async fn serve(config: Config) -> ExitCode {
-    let listen = config.server.mqtt_listen.clone();
-    let listener = match bind(&listen, config.server.listen_backlog).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("roster: cannot listen on {listen}: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let server = match Server::start(listener, config) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("roster: cannot start: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    log::info!("roster listening for MQTT on {}", server.local_addr());
-    wait_for_signal().await;
-    log::info!("shutting down");
-    server.shutdown().await;
-    log::info!("stopped");
-    ExitCode::SUCCESS
-}
-
-/// Binds the listener with `backlog` (std's `bind` fixes it at 128, too few for a
-/// burst of thousands of CONNECTs).
-async fn bind(listen: &str, backlog: u32) -> std::io::Result<std::net::TcpListener> {
-    let mut last = None;
-    for addr in tokio::net::lookup_host(listen).await? {
-        let socket = if addr.is_ipv4() {
-            tokio::net::TcpSocket::new_v4()?
-        } else {
-            tokio::net::TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        match socket.bind(addr).and_then(|()| socket.listen(backlog)) {
-            Ok(listener) => return listener.into_std(),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

@@ -14,11 +14,11 @@ use crate::{
 };
 
 /// Test numbers on: phones starting 99900 get this code and no SMS or send limit.
-const TEST_NUMBERS: &str = "[auth.test_numbers]\nenabled = true\n";
+pub(crate) const TEST_NUMBERS: &str = "[auth.test_numbers]\nenabled = true\n";
 const CODE: &str = "903182";
 
 /// reg + verify with the test-number code against `addr`: (token, logged-in id).
-async fn register_at(addr: SocketAddr, n: usize) -> Result<(String, String), String> {
+pub(crate) async fn register_at(addr: SocketAddr, n: usize) -> Result<(String, String), String> {
     let reg_id = format!("emqttd_reg_dur{n}");
     let mut dev = connect(options(addr, &reg_id))
         .await
@@ -45,7 +45,7 @@ async fn register_at(addr: SocketAddr, n: usize) -> Result<(String, String), Str
 }
 
 /// Connects as the logged-in `id` with `token` and asks `login`: both must succeed.
-async fn log_in(addr: SocketAddr, id: &str, token: &str) -> Client {
+pub(crate) async fn log_in(addr: SocketAddr, id: &str, token: &str) -> Client {
     let mut o = options(addr, id);
     o.set_credentials("ignored", token);
     let mut dev = connect(o)

@@ -3,6 +3,7 @@
 
 mod abuse;
 mod auth;
+mod backup;
 mod brute_force;
 mod clients;
 mod common;

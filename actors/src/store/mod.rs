@@ -11,7 +11,9 @@
 //! - `reader.rs`: the reader threads.
 //! - `job.rs`: type-erased jobs carrying results back over oneshot channels.
 //! - `meta.rs`: the `meta` key/value table.
+//! - `backup.rs`: an online copy and an integrity check, for `roster backup`/`check`.
 
+pub mod backup;
 mod config;
 mod error;
 mod handle;
