@@ -1,4 +1,4 @@
-//! ClientId rules (SPEC §3): registering `emqttd_reg_`/`reg_` ids, logged-in `emqttd_` ids.
+//! ClientId rules (docs/protocol.md §1.2): registering `emqttd_reg_`/`reg_`, logged-in `emqttd_`.
 
 use std::{fmt, sync::Arc};
 

@@ -1,4 +1,4 @@
-//! Topic rules (SPEC §3): requests under `events/`, replies on `actions/1/api/<ClientId>`.
+//! Topics (docs/protocol.md §1.3): requests under `events/`, replies on `actions/1/api/<ClientId>`.
 
 use crate::client_id::ClientId;
 

@@ -1,4 +1,4 @@
-//! SPEC §4 over real MQTT against a real SQLite file: registration, verification,
+//! docs/protocol.md §3 (Auth) over real MQTT against a real SQLite file: registration, verification,
 //! login on several devices, logout, push, list, limits, JWT, restarts, secrets.
 
 use eetf::Term;

@@ -1,4 +1,4 @@
-//! SPEC §2 over MQTT: hostile ETF payloads. Each one gets `{error,invalid_data}` (or,
+//! docs/protocol.md §2 over MQTT: hostile ETF payloads. Each one gets `{error,invalid_data}` (or,
 //! beyond the packet size, a closed connection); the server's memory stays bounded,
 //! and a new client completes a registration right after.
 

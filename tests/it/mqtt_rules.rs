@@ -1,4 +1,4 @@
-//! SPEC §3 through rumqttc: ClientId rules, the subscription ACL, QoS acknowledgements,
+//! docs/protocol.md §1 through rumqttc: ClientId rules, the subscription ACL, QoS acknowledgements,
 //! the reply path, keep-alive and takeover.
 
 use rumqttc::{ConnectReturnCode, Packet, QoS, SubscribeReasonCode};

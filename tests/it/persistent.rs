@@ -1,4 +1,4 @@
-//! Persistent sessions (SPEC §3): a logged-in device with clean_session=false keeps its
+//! Persistent sessions (docs/protocol.md §1.7): a logged-in device with clean_session=false keeps its
 //! unacknowledged replies across disconnects and takeovers, gets them again with DUP
 //! and the same packet id, and loses them after `session.expiry_secs`.
 

@@ -1,4 +1,4 @@
-//! SPEC §5 over real MQTT against a real SQLite file: every status of the table, who
+//! docs/protocol.md §4 (Profile) over MQTT against a real SQLite file: every status of the table, who
 //! may ask, fan-out to other devices (live and parked), the optimistic `update` race,
 //! `remove`, and a restart.
 

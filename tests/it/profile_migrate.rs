@@ -1,4 +1,4 @@
-//! SPEC §5 `migration`/`confirm` over real MQTT: the code by SMS to the new phone,
+//! docs/protocol.md §4.3.5/6, `migration`/`confirm`, over real MQTT: the code by SMS to the new phone,
 //! Auth's attempts, expiry and send limits, the move of profile, accounts and
 //! sessions, and the old phone free afterwards.
 

@@ -1,4 +1,4 @@
-//! SPEC §3 at the byte level, where a library client would not misbehave: oversize
+//! docs/protocol.md §1 at the byte level, where a library client would not misbehave: oversize
 //! headers, silence, packets before CONNECT, bad CONNECTs, duplicate QoS 2 publishes.
 
 use std::{
