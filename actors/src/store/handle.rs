@@ -116,7 +116,7 @@ impl Store {
     /// concurrent writes, and returns its result once that transaction has
     /// committed: `Ok` means durable (with `synchronous = FULL`).
     ///
-    /// When `f` returns `Err` (e.g. [`StoreError::Domain`]) its changes are rolled
+    /// When `f` returns `Err` (e.g. [`StoreError::Rollback`]) its changes are rolled
     /// back and no other write is affected. `f` must not end the transaction itself
     /// (`COMMIT`, `ROLLBACK`). Dropping the returned future after it has been polled
     /// does not cancel the write. A full queue answers [`StoreError::Busy`] at once.

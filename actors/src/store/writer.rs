@@ -285,7 +285,7 @@ mod tests {
         let (a, a_answer) = job(insert(1));
         let (b, b_answer) = job(|tx| {
             insert(2)(tx)?;
-            Err::<(), _>(StoreError::Domain("changed my mind".into()))
+            Err::<(), _>(StoreError::Rollback("changed my mind".into()))
         });
         let (c, c_answer) = job(insert(3));
         let (d, d_answer) = job(|tx| {
@@ -297,7 +297,7 @@ mod tests {
         let counters = run(&mut conn, vec![a, b, c, d, e]);
 
         assert!(answer(a_answer).is_ok());
-        assert!(matches!(answer(b_answer), Err(StoreError::Domain(r)) if r == "changed my mind"));
+        assert!(matches!(answer(b_answer), Err(StoreError::Rollback(r)) if r == "changed my mind"));
         assert!(answer(c_answer).is_ok());
         assert!(matches!(answer::<()>(d_answer), Err(StoreError::Panicked)));
         assert!(answer(e_answer).is_ok());
