@@ -1,17 +1,12 @@
-//! Opening the file: the writer connection's pragmas, the readers' pool, errors that name the path.
+//! Opening the file: the lock file, the writer connection's pragmas, errors that name the path.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use r2d2::Pool;
-use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{ffi, Connection, OpenFlags};
 
 use super::{StoreConfig, StoreError};
-
-/// The pool type the reader threads draw from.
-pub(crate) type ReaderPool = Pool<SqliteConnectionManager>;
 
 /// Opens the one connection that writes: creates the folder and the file, turns on
 /// WAL, sets `synchronous`, `busy_timeout`, `foreign_keys` and the `max_pages` cap.
@@ -88,30 +83,6 @@ pub(crate) fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(".lock");
     PathBuf::from(name)
-}
-
-/// Builds the readers' pool: `read_pool_size` connections, opened now, kept for
-/// the store's life (their page caches stay warm), each `query_only` so a read
-/// closure cannot write behind the writer's back.
-pub(crate) fn readers(config: &StoreConfig) -> Result<ReaderPool, StoreError> {
-    let busy = Duration::from_millis(config.busy_timeout_ms);
-    let manager = SqliteConnectionManager::file(&config.path)
-        .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .with_init(move |conn| {
-            conn.busy_timeout(busy)?;
-            conn.pragma_update(None, "foreign_keys", true)?;
-            conn.pragma_update(None, "query_only", true)
-        });
-    let size = config.read_pool_size;
-    Pool::builder()
-        .max_size(size)
-        .min_idle(Some(size))
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .test_on_check_out(false)
-        .connection_timeout(busy.max(Duration::from_secs(1)))
-        .build(manager)
-        .map_err(StoreError::Pool)
 }
 
 /// Creates the folder that will hold the database, naming it if that fails.

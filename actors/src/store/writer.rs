@@ -4,6 +4,14 @@
 //! `BEGIN IMMEDIATE`, run each job inside its own `SAVEPOINT` (a failing job rolls
 //! back to it and touches no other job), `COMMIT`, and only then answer each caller.
 //! Many concurrent writers thus share one fsync, and a success means committed.
+//!
+//! Who owns it: the [`Store`](super::Store), one writer per database file, started
+//! by `Store::open` and stopped (queue drained, WAL checkpointed) by `Store::close`.
+//! It alone holds a connection that writes. The actors that own tables (AuthActor
+//! its sessions and send history, ProfileActor its profiles) decide what is written
+//! and hand it here as write jobs; none holds a write connection of its own, so
+//! their commits share one fsync (that is what keeps thousands of durable
+//! registrations a second).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
