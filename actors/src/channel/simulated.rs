@@ -18,7 +18,10 @@ use super::{
 use crate::files;
 
 /// Serialises every outbox append in the process, so lines never interleave even
-/// when both channels share one file.
+/// when both channels share one file. The one piece of channel state outside the
+/// channel actors, on purpose: the SMS and voice providers are separate, and only
+/// a lock above both can order their appends to a shared file. It guards no data
+/// and is held only for one append.
 static APPEND: Mutex<()> = Mutex::new(());
 
 /// A provider that "delivers" by writing the outbox line of the operator contract:
