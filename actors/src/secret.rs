@@ -125,7 +125,7 @@ impl CodeKey {
                     return Err(io::Error::new(
                         io::ErrorKind::PermissionDenied,
                         format!(
-                            "{} has mode {mode:o}: group or others can read or change the key \
+                            "{} has mode {mode:04o}: group or others can read or change the key \
                              codes are hashed under; `chmod 600` it",
                             path.display()
                         ),

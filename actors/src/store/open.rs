@@ -117,7 +117,7 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
                 .and_then(|m| files::shared_bits(&m))
             {
                 log::warn!(
-                    "database {} has mode {mode:o}: group or others can read its token and \
+                    "database {} has mode {mode:04o}: group or others can read its token and \
                      code hashes; `chmod 600` it and its -wal and -shm files",
                     path.display()
                 );
