@@ -1,5 +1,6 @@
 //! Durable (`synchronous = FULL`) single-row insert transactions per second:
-//! one at a time vs 256 concurrent writers sharing group commits.
+//! one at a time vs 256 concurrent writers sharing group commits; and point reads
+//! per second through the read pool, for a few `read_threads` × `read_pool_size`.
 //!
 //! Run: `cargo bench -p roster-actors --bench store`. The database lives under
 //! the target folder (a real disk, not tmpfs, so every commit pays its fsync).
@@ -23,10 +24,15 @@ fn insert(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
 
 /// A durable store on a fresh file with the bench table.
 fn open(runtime: &Runtime, dir: &tempfile::TempDir) -> Store {
+    open_with(runtime, dir, StoreConfig::default())
+}
+
+/// `open` with `config`'s other settings.
+fn open_with(runtime: &Runtime, dir: &tempfile::TempDir, config: StoreConfig) -> Store {
     let config = StoreConfig {
         path: dir.path().join("bench.db"),
         synchronous: Synchronous::Full,
-        ..StoreConfig::default()
+        ..config
     };
     let store = Store::open(&config).expect("open store");
     runtime
@@ -102,5 +108,68 @@ fn durable_inserts(c: &mut Criterion) {
     store.close();
 }
 
-criterion_group!(benches, durable_inserts);
+/// Rows the read bench looks up.
+const ROWS: i64 = 1000;
+
+/// `readers` concurrent point reads, each its own job; returns when all are answered.
+async fn read_burst(store: &Store, readers: i64) {
+    let mut tasks = JoinSet::new();
+    for n in 0..readers {
+        let store = store.clone();
+        tasks.spawn(async move {
+            store
+                .read(move |conn| {
+                    let payload: Vec<u8> = conn
+                        .prepare_cached("SELECT payload FROM bench WHERE id = ?1")?
+                        .query_row([n % ROWS + 1], |row| row.get(0))?;
+                    Ok(payload.len())
+                })
+                .await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task").expect("read");
+    }
+}
+
+fn pooled_reads(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("runtime");
+    let mut group = c.benchmark_group("pooled_read");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Elements(256));
+    for (threads, connections) in [(2, 2), (4, 2), (2, 1)] {
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+        let store = open_with(
+            &runtime,
+            &dir,
+            StoreConfig {
+                read_threads: threads,
+                read_pool_size: connections,
+                ..StoreConfig::default()
+            },
+        );
+        runtime
+            .block_on(store.write(|tx| {
+                for _ in 0..ROWS {
+                    insert(tx)?;
+                }
+                Ok(())
+            }))
+            .expect("rows");
+        group.bench_function(
+            BenchmarkId::new("threads_x_connections", format!("{threads}x{connections}")),
+            |b| b.iter(|| runtime.block_on(read_burst(&store, 256))),
+        );
+        store.close();
+    }
+    group.finish();
+}
+
+criterion_group!(benches, durable_inserts, pooled_reads);
 criterion_main!(benches);

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod channel;
+mod files;
 pub mod hub;
 pub mod phone;
 pub mod profile;

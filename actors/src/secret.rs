@@ -2,13 +2,15 @@
 //! hashes (SHA-256 for tokens, HMAC-SHA256 under a server key for codes) and compared
 //! in constant time. Nothing here implements Display or a revealing Debug.
 
-use std::{fmt, fs, io, io::Write, path::Path};
+use std::{fmt, io, io::Read, io::Write, path::Path};
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// Bytes of randomness in a session token (128 bits minimum per SPEC §4).
+use crate::files;
+
+/// Bytes of randomness in a session token (at least 128 bits: docs/protocol.md).
 const TOKEN_BYTES: usize = 16;
 
 /// Fills `buf` from the OS CSPRNG.
@@ -109,10 +111,28 @@ impl fmt::Debug for Code {
 pub struct CodeKey([u8; 32]);
 
 impl CodeKey {
-    /// Loads `path`, creating it (mode 0600) with a fresh random key if absent.
+    /// Loads `path`, creating it (mode 0600, its folder 0700) with a fresh random
+    /// key if absent.
+    ///
+    /// Refuses (`PermissionDenied`, naming the file and its mode) a key file that
+    /// gives group or others any access: whoever reads it can test guesses of
+    /// every code hash offline.
     pub fn load_or_create(path: &Path) -> io::Result<CodeKey> {
-        match fs::read(path) {
-            Ok(bytes) => {
+        match std::fs::File::open(path) {
+            Ok(mut file) => {
+                // The mode of the file opened, not of whatever the path names later.
+                if let Some(mode) = files::shared_bits(&file.metadata()?) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!(
+                            "{} has mode {mode:04o}: group or others can read or change the key \
+                             codes are hashed under; `chmod 600` it",
+                            path.display()
+                        ),
+                    ));
+                }
+                let mut bytes = Vec::with_capacity(32);
+                file.read_to_end(&mut bytes)?;
                 let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
                     io::Error::new(
                         io::ErrorKind::InvalidData,
@@ -124,14 +144,10 @@ impl CodeKey {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 random(&mut key)?;
-                if let Some(dir) = path.parent() {
-                    fs::create_dir_all(dir)?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    files::create_dir_all(dir)?;
                 }
-                let mut opts = fs::OpenOptions::new();
-                opts.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-                let mut f = opts.open(path)?;
+                let mut f = files::options().write(true).create_new(true).open(path)?;
                 f.write_all(&key)?;
                 f.sync_all()?;
                 Ok(CodeKey(key))
@@ -170,6 +186,8 @@ impl fmt::Debug for CodeKey {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]
@@ -225,5 +243,31 @@ mod tests {
         }
         fs::write(&path, b"short").unwrap();
         assert!(CodeKey::load_or_create(&path).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_may_read_or_write_is_refused_by_name() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/server.key");
+        let made = CodeKey::load_or_create(&path).unwrap();
+        let folder = fs::metadata(dir.path().join("data")).unwrap();
+        assert_eq!(folder.permissions().mode() & 0o777, 0o700);
+
+        for mode in [0o640, 0o604, 0o620, 0o602, 0o644] {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let err = CodeKey::load_or_create(&path).expect_err("shared key file");
+            assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{mode:o}");
+            let text = err.to_string();
+            assert!(text.contains(&path.display().to_string()), "{text}");
+            assert!(text.contains(&format!("{mode:o}")), "{text}");
+        }
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
+        assert_eq!(
+            CodeKey::load_or_create(&path).unwrap().0,
+            made.0,
+            "owner-only is fine"
+        );
     }
 }

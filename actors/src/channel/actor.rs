@@ -59,12 +59,21 @@ pub struct Limits {
 pub struct SendCode(pub Delivery);
 
 /// Delivers the codes of one channel through a provider.
+///
+/// It owns what its channel serves: the provider and the gate (the in-flight and
+/// waiting counts behind `max_concurrent` and `max_queued`). `start_channels`
+/// moves both in and keeps no copy; besides the actor only its own delivery
+/// futures hold them (an `Arc` of the provider, a gate ticket each) while they
+/// run. There is no fast path around the mailbox: every code arrives as a
+/// [`SendCode`], so admission follows mailbox order.
 pub struct ChannelActor<K: ChannelKind> {
-    /// Whatever actually delivers (simulated outbox, webhook, Twilio).
+    /// Whatever actually delivers (simulated outbox, webhook, Twilio); lent to
+    /// each delivery future for the length of its call.
     provider: Arc<dyn Provider>,
     /// Upper bound on one delivery, enforced here around the provider.
     deadline: Duration,
-    /// Bounds in-flight and waiting deliveries.
+    /// Bounds in-flight and waiting deliveries; its counts are shared only with
+    /// the tickets this actor hands its own delivery futures.
     gate: Gate,
     /// Which channel this actor serves.
     kind: PhantomData<fn() -> K>,

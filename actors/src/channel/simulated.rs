@@ -1,8 +1,8 @@
 //! The simulated provider: appends one JSON object per delivery to an outbox file,
 //! flushed before `deliver` resolves. Development, tests and load runs read it.
+//! The codes are in plain text, so the file is created 0600 (its folder 0700).
 
 use std::{
-    fs::{self, OpenOptions},
     io::{self, Write},
     path::{Path, PathBuf},
     sync::{Arc, Mutex, PoisonError},
@@ -15,20 +15,25 @@ use super::{
     delivery::Delivery,
     provider::{DeliveryError, DeliveryFuture, Provider},
 };
+use crate::files;
 
 /// Serialises every outbox append in the process, so lines never interleave even
-/// when both channels share one file.
+/// when both channels share one file. The one piece of channel state outside the
+/// channel actors, on purpose: the SMS and voice providers are separate, and only
+/// a lock above both can order their appends to a shared file. It guards no data
+/// and is held only for one append.
 static APPEND: Mutex<()> = Mutex::new(());
 
 /// A provider that "delivers" by writing the outbox line of the operator contract:
 /// `{"channel","phone","code","lang","text","at"}`.
 #[derive(Debug, Clone)]
 pub struct SimulatedProvider {
-    /// The JSON-lines file; reopened for each append so it may be rotated or truncated.
+    /// The JSON-lines file; reopened for each append so it may be rotated or
+    /// truncated (a file rotated away is created again, 0600).
     path: Arc<PathBuf>,
 }
 
-/// One outbox line, field order as in the spec.
+/// One outbox line, field order as in the operator contract (docs/providers.md).
 #[derive(Serialize)]
 struct Line<'a> {
     /// "sms" or "voice".
@@ -46,14 +51,15 @@ struct Line<'a> {
 }
 
 impl SimulatedProvider {
-    /// Creates the outbox's folder and file if needed, so a path that cannot be
-    /// written fails at start-up rather than on the first delivery.
+    /// Creates the outbox's folder (0700) and file (0600) if needed, so a path
+    /// that cannot be written fails at start-up rather than on the first delivery.
+    /// An outbox already there keeps its mode.
     pub fn open(path: impl Into<PathBuf>) -> io::Result<Self> {
         let path = path.into();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir)?;
+            files::create_dir_all(dir)?;
         }
-        OpenOptions::new().create(true).append(true).open(&path)?;
+        files::options().create(true).append(true).open(&path)?;
         Ok(Self {
             path: Arc::new(path),
         })
@@ -86,7 +92,7 @@ fn render(d: &Delivery) -> Result<Vec<u8>, DeliveryError> {
 /// Blocking: opens for append, writes the whole line, flushes.
 fn append(path: &Path, line: &[u8]) -> io::Result<()> {
     let _turn = APPEND.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    let mut file = files::options().create(true).append(true).open(path)?;
     file.write_all(line)?;
     file.flush()
 }
@@ -108,6 +114,8 @@ impl Provider for SimulatedProvider {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::channel::Lang;
 
@@ -164,5 +172,23 @@ mod tests {
         let file = dir.path().join("plain-file");
         fs::write(&file, b"").unwrap();
         assert!(SimulatedProvider::open(file.join("outbox.jsonl")).is_err());
+    }
+
+    #[cfg(unix)]
+    #[actix_rt::test]
+    async fn the_outbox_is_its_owners_alone_even_once_rotated() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/sms-outbox.jsonl");
+        let p = SimulatedProvider::open(&path).unwrap();
+        assert_eq!(mode(dir.path().join("data").as_path()), 0o700);
+        assert_eq!(mode(&path), 0o600);
+
+        fs::remove_file(&path).unwrap();
+        p.deliver(&Delivery::sms("380501234522", "123456"))
+            .await
+            .unwrap();
+        assert_eq!(mode(&path), 0o600, "created again by the append");
     }
 }

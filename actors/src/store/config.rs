@@ -25,11 +25,18 @@ pub struct StoreConfig {
     /// up with "locked"; also bounds how long `Store::open` waits for another
     /// process that holds the file.
     pub busy_timeout_ms: u64,
-    /// Reader threads, each with its own read-only connection: how many reads run
-    /// at once beside the single writer (WAL lets them proceed during a commit).
-    /// Each connection keeps its own page cache (up to 2 MiB, filled with the same
-    /// session rows as the others'), and reads are few once Profile `get`s are
-    /// cached (logged-in CONNECT checks, cache misses, `login`, `list`): 2 by default.
+    /// Threads that run read jobs: how many reads run at once beside the single
+    /// writer (WAL lets them proceed during a commit). A thread owns no connection:
+    /// it checks one out of the read pool for each job. Reads are few once Profile
+    /// `get`s are cached (logged-in CONNECT checks, cache misses, `login`, `list`):
+    /// 2 by default; more help only with more cores.
+    pub read_threads: u32,
+    /// Read-only connections in the r2d2 pool the read jobs check out, each for
+    /// one job. All are opened at start-up and kept (their page caches stay warm);
+    /// each keeps its own page cache (up to 2 MiB). Fewer than `read_threads` make
+    /// the extra threads wait for a connection (up to `busy_timeout_ms`, at least a
+    /// second, then the job fails); more than `read_threads` stay idle with SQLite.
+    /// 2 by default.
     pub read_pool_size: u32,
     /// The most write jobs that share one transaction and so one fsync (group
     /// commit). Larger batches raise throughput under load and lengthen the
@@ -52,6 +59,7 @@ impl Default for StoreConfig {
             path: PathBuf::from("data/roster.db"),
             synchronous: Synchronous::Full,
             busy_timeout_ms: 5000,
+            read_threads: 2,
             read_pool_size: 2,
             max_batch: 512,
             queue_capacity: 4096,
@@ -74,6 +82,9 @@ impl StoreConfig {
         }
         if self.busy_timeout_ms > i32::MAX as u64 {
             return bad("storage.busy_timeout_ms", "must be at most 2147483647");
+        }
+        if self.read_threads == 0 {
+            return bad("storage.read_threads", "must be at least 1");
         }
         if self.read_pool_size == 0 {
             return bad("storage.read_pool_size", "must be at least 1");
@@ -158,6 +169,7 @@ mod tests {
         assert_eq!(config.path, PathBuf::from("data/roster.db"));
         assert_eq!(config.synchronous, Synchronous::Full);
         assert_eq!(config.busy_timeout_ms, 5000);
+        assert_eq!(config.read_threads, 2);
         assert_eq!(config.read_pool_size, 2);
         assert_eq!(config.max_batch, 512);
         assert!(config.validate().is_ok());
@@ -191,6 +203,13 @@ mod tests {
         };
         let err = config.validate().expect_err("zero readers");
         assert!(err.to_string().contains("storage.read_pool_size"), "{err}");
+
+        let config = StoreConfig {
+            read_threads: 0,
+            ..StoreConfig::default()
+        };
+        let err = config.validate().expect_err("zero read threads");
+        assert!(err.to_string().contains("storage.read_threads"), "{err}");
 
         let config = StoreConfig {
             busy_timeout_ms: u64::MAX,

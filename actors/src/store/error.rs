@@ -81,9 +81,13 @@ pub enum StoreError {
     /// changes were rolled back with it (the reason is that job's error).
     #[error("rolled back with its batch: {0}")]
     Aborted(String),
-    /// A write job chose to abort: its changes are rolled back, the reason returned.
+    /// A write job asked for its own changes to be rolled back, for this reason;
+    /// the other jobs of its batch commit. (To answer a client with an error and
+    /// keep what was written, a job returns `Ok` with [`Fail::Answer`] settled in it.)
+    ///
+    /// [`Fail::Answer`]: super::Fail::Answer
     #[error("{0}")]
-    Domain(String),
+    Rollback(String),
 }
 
 impl StoreError {
@@ -117,7 +121,7 @@ impl StoreError {
             StoreError::Busy => StoreError::Busy,
             StoreError::Closed => StoreError::Closed,
             StoreError::Panicked => StoreError::Panicked,
-            StoreError::Domain(reason) => StoreError::Domain(reason.clone()),
+            StoreError::Rollback(reason) => StoreError::Rollback(reason.clone()),
             StoreError::Aborted(reason) => StoreError::Aborted(reason.clone()),
             other => StoreError::Aborted(other.to_string()),
         }

@@ -10,12 +10,15 @@ use std::thread::{self, JoinHandle};
 use rusqlite::{Connection, Transaction};
 use tokio::sync::oneshot;
 
-use super::job::{self, ReadJob, WriteJob};
+use super::job::{self, WriteJob};
 use super::migrations::{migrate, MIGRATIONS};
+use super::reader::{self, ReadQueue};
 use super::writer::{self, Counters, StoreStats};
-use super::{open, reader, StoreConfig, StoreError};
+use super::{open, pool, StoreConfig, StoreError};
 
-/// The database: one writer thread (group commit) and a few reader threads.
+/// The database: one writer thread (group commit) that owns the one write
+/// connection, and a few reader threads that run read jobs on connections checked
+/// out of a pool.
 ///
 /// Clone it freely; every clone talks to the same threads. Requests never run on
 /// the caller's thread, so an async actor can await them without blocking its
@@ -31,7 +34,7 @@ struct Inner {
     /// The database file, for messages.
     path: PathBuf,
     /// The readers' queue; `None` once closed.
-    reads: RwLock<Option<SyncSender<Box<dyn ReadJob>>>>,
+    reads: RwLock<Option<ReadQueue<Connection>>>,
     /// The writer's queue; `None` once closed.
     writes: RwLock<Option<SyncSender<Box<dyn WriteJob>>>>,
     /// Threads to join on close; emptied by the first close.
@@ -65,8 +68,8 @@ impl Store {
         let lock = open::lock(config)?;
         let mut conn = open::writer(config)?;
         let version = migrate(&mut conn, &path, MIGRATIONS)?;
-        let pool = open::readers(config)?;
-        let readers = reader::spawn(pool, config.read_pool_size, config.queue_capacity)?;
+        let pool = pool::read_pool(config)?;
+        let readers = reader::spawn(pool, config.read_threads, config.queue_capacity)?;
         let writer = match writer::spawn(conn, config.max_batch, config.queue_capacity) {
             Ok(writer) => writer,
             Err(e) => {
@@ -78,9 +81,11 @@ impl Store {
             }
         };
         log::info!(
-            "database {} open: schema version {version}, synchronous {}, {} readers",
+            "database {} open: schema version {version}, synchronous {}, \
+             {} read threads on {} pooled connections",
             path.display(),
             config.synchronous,
+            config.read_threads,
             config.read_pool_size
         );
         Ok(Store {
@@ -98,7 +103,8 @@ impl Store {
         })
     }
 
-    /// Runs `f` on a reader thread with a read-only connection and returns its result.
+    /// Runs `f` on a reader thread with a read-only connection checked out of the
+    /// pool for `f` alone, and returns its result.
     ///
     /// `f` sees a consistent snapshot that includes every write whose result has
     /// been delivered. A full queue answers [`StoreError::Busy`] at once.
@@ -116,7 +122,7 @@ impl Store {
     /// concurrent writes, and returns its result once that transaction has
     /// committed: `Ok` means durable (with `synchronous = FULL`).
     ///
-    /// When `f` returns `Err` (e.g. [`StoreError::Domain`]) its changes are rolled
+    /// When `f` returns `Err` (e.g. [`StoreError::Rollback`]) its changes are rolled
     /// back and no other write is affected. `f` must not end the transaction itself
     /// (`COMMIT`, `ROLLBACK`). Dropping the returned future after it has been polled
     /// does not cancel the write. A full queue answers [`StoreError::Busy`] at once.

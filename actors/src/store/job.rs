@@ -1,7 +1,9 @@
 //! Type-erased jobs: a caller's closure plus the oneshot that carries its result back.
 //!
-//! The threads see only `Box<dyn ReadJob>` / `Box<dyn WriteJob>`; the generic
-//! structs here remember each caller's result type.
+//! The threads see only `Box<dyn ReadJob<C>>` / `Box<dyn WriteJob>`; the generic
+//! structs here remember each caller's result type. A read job is generic in the
+//! connection type `C` the pool hands out, so the reader threads need not know
+//! which database they serve.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -13,11 +15,12 @@ use super::StoreError;
 /// Where a job's result goes: the caller awaiting `Store::read` / `Store::write`.
 pub(crate) type Reply<R> = oneshot::Sender<Result<R, StoreError>>;
 
-/// A read closure waiting for a reader thread.
-pub(crate) trait ReadJob: Send {
+/// A read closure waiting for a reader thread, to run on a connection of type `C`
+/// checked out of the read pool.
+pub(crate) trait ReadJob<C>: Send {
     /// Runs the closure on `conn` (or hands over the error that kept it from a
     /// connection) and sends the result to the caller.
-    fn run(self: Box<Self>, conn: Result<&Connection, StoreError>);
+    fn run(self: Box<Self>, conn: Result<&mut C, StoreError>);
 }
 
 /// A write closure waiting for the writer thread.
@@ -45,8 +48,8 @@ pub(crate) trait Done: Send {
     fn finish(self: Box<Self>, batch: Result<(), &StoreError>);
 }
 
-/// Builds a read job for a reader thread.
-pub(crate) fn read<F, R>(f: F, reply: Reply<R>) -> Box<dyn ReadJob>
+/// Builds a read job for a reader thread, on a SQLite connection.
+pub(crate) fn read<F, R>(f: F, reply: Reply<R>) -> Box<dyn ReadJob<Connection>>
 where
     F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     R: Send + 'static,
@@ -71,12 +74,12 @@ struct Job<F, R> {
     reply: Reply<R>,
 }
 
-impl<F, R> ReadJob for Job<F, R>
+impl<F, R> ReadJob<Connection> for Job<F, R>
 where
     F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     R: Send + 'static,
 {
-    fn run(self: Box<Self>, conn: Result<&Connection, StoreError>) {
+    fn run(self: Box<Self>, conn: Result<&mut Connection, StoreError>) {
         let Job { f, reply } = *self;
         let result = conn.and_then(|conn| guarded(|| f(conn)));
         // The caller may have stopped waiting; nothing to do then.

@@ -1,23 +1,23 @@
-//! Opening the file: the writer connection's pragmas, the readers' pool, errors that name the path.
+//! Opening the file: the folder and the files made owner-only, the lock file, the
+//! writer connection's pragmas, errors that name the path.
 
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use r2d2::Pool;
-use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{ffi, Connection, OpenFlags};
 
 use super::{StoreConfig, StoreError};
+use crate::files;
 
-/// The pool type the reader threads draw from.
-pub(crate) type ReaderPool = Pool<SqliteConnectionManager>;
-
-/// Opens the one connection that writes: creates the folder and the file, turns on
-/// WAL, sets `synchronous`, `busy_timeout`, `foreign_keys` and the `max_pages` cap.
+/// Opens the one connection that writes: creates the folder (0700) and the file
+/// (0600), turns on WAL, sets `synchronous`, `busy_timeout`, `foreign_keys` and the
+/// `max_pages` cap.
 pub(crate) fn writer(config: &StoreConfig) -> Result<Connection, StoreError> {
     let path = &config.path;
     create_parent(path)?;
+    create_file(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -57,7 +57,7 @@ pub(crate) fn writer(config: &StoreConfig) -> Result<Connection, StoreError> {
 }
 
 /// Takes the exclusive advisory lock (`flock`) on `<path>.lock`, creating the file
-/// (and the folder) if needed: one roster per database. SQLite's own locks do not
+/// (0600, and the folder) if needed: one roster per database. SQLite's own locks do not
 /// see a second server while the first is idle (WAL lets both open), and two group
 /// committers on one file would make each other time out. The lock lasts as long
 /// as the returned `File`, and the kernel drops it when the process dies (kill -9
@@ -65,7 +65,7 @@ pub(crate) fn writer(config: &StoreConfig) -> Result<Connection, StoreError> {
 pub(crate) fn lock(config: &StoreConfig) -> Result<File, StoreError> {
     create_parent(&config.path)?;
     let path = lock_path(&config.path);
-    let file = OpenOptions::new()
+    let file = files::options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -90,40 +90,44 @@ pub(crate) fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Builds the readers' pool: `read_pool_size` connections, opened now, kept for
-/// the store's life (their page caches stay warm), each `query_only` so a read
-/// closure cannot write behind the writer's back.
-pub(crate) fn readers(config: &StoreConfig) -> Result<ReaderPool, StoreError> {
-    let busy = Duration::from_millis(config.busy_timeout_ms);
-    let manager = SqliteConnectionManager::file(&config.path)
-        .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .with_init(move |conn| {
-            conn.busy_timeout(busy)?;
-            conn.pragma_update(None, "foreign_keys", true)?;
-            conn.pragma_update(None, "query_only", true)
-        });
-    let size = config.read_pool_size;
-    Pool::builder()
-        .max_size(size)
-        .min_idle(Some(size))
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .test_on_check_out(false)
-        .connection_timeout(busy.max(Duration::from_secs(1)))
-        .build(manager)
-        .map_err(StoreError::Pool)
-}
-
-/// Creates the folder that will hold the database, naming it if that fails.
+/// Creates the folder that will hold the database (0700, with any missing parents),
+/// naming it if that fails.
 fn create_parent(path: &Path) -> Result<(), StoreError> {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => {
-            fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+            files::create_dir_all(parent).map_err(|source| StoreError::Io {
                 path: parent.to_path_buf(),
                 source,
             })
         }
         _ => Ok(()),
+    }
+}
+
+/// Creates the database file empty and 0600 before SQLite opens it (SQLite would
+/// make it 0644), so its `-wal` and `-shm` files are 0600 too: SQLite gives them
+/// the database file's mode. A file already there is left as it is, with a warning
+/// if group or others may read it.
+fn create_file(path: &Path) -> Result<(), StoreError> {
+    match files::options().write(true).create_new(true).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            if let Some(mode) = std::fs::metadata(path)
+                .ok()
+                .and_then(|m| files::shared_bits(&m))
+            {
+                log::warn!(
+                    "database {} has mode {mode:04o}: group or others can read its token and \
+                     code hashes; `chmod 600` it and its -wal and -shm files",
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+        Err(source) => Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -161,3 +165,6 @@ fn open_error(e: rusqlite::Error, path: &Path) -> StoreError {
         }
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests;

@@ -33,7 +33,7 @@ pub type Fail = crate::store::Fail<AuthError>;
 
 impl From<AuthError> for Fail {
     fn from(e: AuthError) -> Self {
-        Fail::Domain(e)
+        Fail::Answer(e)
     }
 }
 

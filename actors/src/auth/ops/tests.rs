@@ -52,7 +52,7 @@ fn verify_req(token: &str, code: &str) -> AuthRequest {
 
 fn auth_err<T: std::fmt::Debug>(r: Result<T, Fail>) -> AuthError {
     match r {
-        Err(Fail::Domain(e)) => e,
+        Err(Fail::Answer(e)) => e,
         other => panic!("expected an Auth error, got {other:?}"),
     }
 }

@@ -42,7 +42,7 @@ pub type Fail = crate::store::Fail<ProfileError>;
 
 impl From<ProfileError> for Fail {
     fn from(e: ProfileError) -> Self {
-        Fail::Domain(e)
+        Fail::Answer(e)
     }
 }
 

@@ -64,7 +64,7 @@ fn login(c: &Connection, id: &str, phone: &str, now: i64) -> String {
 
 fn err<T: std::fmt::Debug>(r: Result<T, Fail>) -> ProfileError {
     match r {
-        Err(Fail::Domain(e)) => e,
+        Err(Fail::Answer(e)) => e,
         other => panic!("expected a Profile error, got {other:?}"),
     }
 }
