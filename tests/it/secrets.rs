@@ -177,3 +177,27 @@ async fn a_full_flow_at_debug_level_logs_no_secret() {
         assert!(hits.is_empty(), "a code in the log: {hits:?}");
     }
 }
+
+/// The real binary refuses to start (exit 2, naming the file) when `server.key`
+/// gives group or others any access, and creates its own files owner-only.
+#[test]
+fn a_server_key_others_can_read_stops_start_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    // First start: roster makes the key, the database and the outboxes owner-only.
+    let (status, text) = Roster::start(&config, "info").terminate();
+    assert!(status.success(), "{text}");
+    for name in ["server.key", "roster.db", "roster.db.lock"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+    }
+    let key = dir.path().join("server.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (status, text) = crate::process::start_fails(&config);
+    assert_eq!(status.code(), Some(2), "{text}");
+    assert!(text.contains("server.key"), "{text}");
+}
