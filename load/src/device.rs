@@ -220,6 +220,9 @@ mod tests {
             phone0.starts_with("99900") && phone0.len() == 15,
             "{phone0}"
         );
-        assert!(roster_server::client_id::ClientId::parse(&id0).is_ok(), "{id0}");
+        assert!(
+            roster_server::client_id::ClientId::parse(&id0).is_ok(),
+            "{id0}"
+        );
     }
 }

@@ -219,7 +219,10 @@ async fn changes_fan_out_to_connected_and_parked_sessions() {
     drop(c);
     let parked = async {
         loop {
-            let counts = server.registry.send(::roster_server::registry::Counts).await;
+            let counts = server
+                .registry
+                .send(::roster_server::registry::Counts)
+                .await;
             if counts.unwrap().1 == 1 {
                 return counts.unwrap();
             }
