@@ -141,7 +141,7 @@ impl Session {
                 None => Vec::new(),
             };
             for send in again {
-                act.write_send(send);
+                act.write_packet(send);
             }
         }));
     }

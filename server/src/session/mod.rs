@@ -28,7 +28,7 @@ use tokio::{net::TcpStream, sync::oneshot};
 
 pub use messages::{Drain, Kick, KickReason, Push, SessionState};
 use out::{Flusher, Out};
-pub use outbox::{Outgoing, Send};
+pub use outbox::{OutPacket, Outgoing};
 use peer::Peer;
 use timer::{Tick, Timer};
 
@@ -149,13 +149,13 @@ impl Session {
         }
     }
 
-    /// Writes what the outbox decided.
-    fn write_send(&mut self, send: Send) {
+    /// Writes a packet the outbox decided on.
+    fn write_packet(&mut self, send: OutPacket) {
         let Phase::Live(live) = &self.phase else {
             return;
         };
         match send {
-            Send::Publish {
+            OutPacket::Publish {
                 pkid,
                 qos,
                 payload,
@@ -175,7 +175,7 @@ impl Session {
                 p.set_dup(dup);
                 self.out.write(p.into());
             }
-            Send::Pubrel(id) => self.out.write(PubrelPacket::new(id).into()),
+            OutPacket::Pubrel(id) => self.out.write(PubrelPacket::new(id).into()),
         }
     }
 
@@ -186,7 +186,7 @@ impl Session {
         };
         let qos = qos.min(state.sub_qos);
         if let Some(send) = state.outbox.push(Outgoing { payload, qos }) {
-            self.write_send(send);
+            self.write_packet(send);
         }
     }
 
