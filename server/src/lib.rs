@@ -24,3 +24,4 @@ pub mod server;
 pub mod session;
 pub mod term;
 pub mod topic;
+pub mod worker;

@@ -2,6 +2,11 @@
 //! with expiry, and the shutdown drain. One actor; sessions on every worker talk to it.
 //! Presence (is any of these ClientIds connected?) is read without a message, from
 //! any thread: it is asked once per Profile request.
+//!
+//! The registry knows a session only as a [`Connection`]: an actor that takes the
+//! messages of `session::messages`. It is generic over that actor rather than holding
+//! a boxed recipient per client, so what it keeps per connected client stays a weak
+//! address (8 bytes) beside the connection id.
 
 use std::{
     collections::HashMap,
@@ -11,24 +16,52 @@ use std::{
 
 use actix::{prelude::*, WeakAddr};
 
-use crate::session::{Drain, Kick, KickReason, Outgoing, Push, Session, SessionState};
+use crate::session::{
+    messages::{Drain, Kick, KickReason, Push},
+    outbox::Outgoing,
+    state::SessionState,
+};
+
+/// What the registry needs of a connection's actor: to take a delivery ([`Push`]), to
+/// be closed ([`Kick`], handing over its state) and to be drained ([`Drain`]). The
+/// session actor is the one in the server; any actor handling the three is one.
+pub trait Connection:
+    Actor<Context = Context<Self>> + Handler<Kick> + Handler<Push> + Handler<Drain>
+{
+}
+
+impl<A> Connection for A where
+    A: Actor<Context = Context<A>> + Handler<Kick> + Handler<Push> + Handler<Drain>
+{
+}
 
 /// A connected client.
-struct Live {
+struct Live<C: Connection> {
     /// Which connection holds the ClientId now; a stale Detach names an older one.
     conn_id: u64,
     /// Its actor, held weakly: each strong `Addr` costs a session an allocation of its
     /// own, and the registry sends rarely (takeover, close, delivery, shutdown).
-    addr: WeakAddr<Session>,
+    addr: WeakAddr<C>,
 }
 
 /// The registry's table of connected clients, behind a lock so that presence can be
 /// read from any thread. Only the registry actor changes it.
-#[derive(Clone, Default)]
-pub struct Presence(Arc<Mutex<HashMap<Arc<str>, Live>>>);
+pub struct Presence<C: Connection>(Arc<Mutex<HashMap<Arc<str>, Live<C>>>>);
 
-impl Presence {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Live>> {
+impl<C: Connection> Clone for Presence<C> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<C: Connection> Default for Presence<C> {
+    fn default() -> Self {
+        Self(Arc::default())
+    }
+}
+
+impl<C: Connection> Presence<C> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Live<C>>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -47,17 +80,17 @@ struct Parked {
     expires: Instant,
 }
 
-/// The registry actor.
-pub struct Registry {
+/// The registry actor, keeping track of connections of actor type `C`.
+pub struct Registry<C: Connection> {
     /// Connected clients by ClientId.
-    live: Presence,
+    live: Presence<C>,
     /// Disconnected persistent sessions by ClientId.
     parked: HashMap<Arc<str>, Parked>,
     /// How long a parked session is kept.
     expiry: Duration,
 }
 
-impl Registry {
+impl<C: Connection> Registry<C> {
     /// An empty registry keeping parked sessions for `expiry`.
     pub fn new(expiry: Duration) -> Self {
         Self {
@@ -68,7 +101,7 @@ impl Registry {
     }
 
     /// The table of connected clients, for presence questions from other threads.
-    pub fn presence(&self) -> Presence {
+    pub fn presence(&self) -> Presence<C> {
         self.live.clone()
     }
 
@@ -78,7 +111,7 @@ impl Registry {
     }
 }
 
-impl Actor for Registry {
+impl<C: Connection> Actor for Registry<C> {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
@@ -91,21 +124,21 @@ impl Actor for Registry {
 /// (takeover). With `resume`, the answer is the session's kept state, if there is one.
 #[derive(Message)]
 #[rtype(result = "Option<SessionState>")]
-pub struct Attach {
+pub struct Attach<C: Connection> {
     /// The ClientId.
     pub client_id: Arc<str>,
     /// The new connection.
     pub conn_id: u64,
     /// Its actor.
-    pub addr: Addr<Session>,
+    pub addr: Addr<C>,
     /// clean_session=false on a logged-in id.
     pub resume: bool,
 }
 
-impl Handler<Attach> for Registry {
+impl<C: Connection> Handler<Attach<C>> for Registry<C> {
     type Result = ResponseFuture<Option<SessionState>>;
 
-    fn handle(&mut self, m: Attach, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, m: Attach<C>, _: &mut Context<Self>) -> Self::Result {
         let parked = self.parked.remove(&m.client_id).map(|p| p.state);
         let old = self.live.lock().insert(
             m.client_id.clone(),
@@ -148,7 +181,7 @@ pub struct Detach {
     pub state: Option<SessionState>,
 }
 
-impl Handler<Detach> for Registry {
+impl<C: Connection> Handler<Detach> for Registry<C> {
     type Result = ();
 
     fn handle(&mut self, m: Detach, _: &mut Context<Self>) {
@@ -183,7 +216,7 @@ pub struct Deliver {
     pub msg: Outgoing,
 }
 
-impl Handler<Deliver> for Registry {
+impl<C: Connection> Handler<Deliver> for Registry<C> {
     type Result = ();
 
     fn handle(&mut self, m: Deliver, _: &mut Context<Self>) {
@@ -207,7 +240,7 @@ pub struct Close {
     pub client_id: Arc<str>,
 }
 
-impl Handler<Close> for Registry {
+impl<C: Connection> Handler<Close> for Registry<C> {
     type Result = ();
 
     fn handle(&mut self, m: Close, _: &mut Context<Self>) {
@@ -227,7 +260,7 @@ impl Handler<Close> for Registry {
 #[rtype(result = "(usize, usize)")]
 pub struct Counts;
 
-impl Handler<Counts> for Registry {
+impl<C: Connection> Handler<Counts> for Registry<C> {
     type Result = MessageResult<Counts>;
 
     fn handle(&mut self, _: Counts, _: &mut Context<Self>) -> Self::Result {
@@ -241,7 +274,7 @@ impl Handler<Counts> for Registry {
 #[rtype(result = "()")]
 pub struct DrainAll;
 
-impl Handler<DrainAll> for Registry {
+impl<C: Connection> Handler<DrainAll> for Registry<C> {
     type Result = ResponseFuture<()>;
 
     fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {
@@ -258,5 +291,147 @@ impl Handler<DrainAll> for Registry {
                 let _ = p.await;
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use bytes::Bytes;
+    use mqtt::QualityOfService;
+
+    use super::*;
+
+    /// A connection that records what the registry tells it.
+    struct Fake {
+        /// The messages it received, by name.
+        seen: Arc<Mutex<Vec<&'static str>>>,
+        /// What it hands over on a resuming takeover.
+        state: Option<SessionState>,
+    }
+
+    impl Actor for Fake {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<Kick> for Fake {
+        type Result = Option<SessionState>;
+
+        fn handle(&mut self, m: Kick, ctx: &mut Context<Self>) -> Option<SessionState> {
+            self.seen.lock().unwrap().push(match m.reason {
+                KickReason::Takeover => "takeover",
+                KickReason::Closed => "closed",
+            });
+            ctx.stop();
+            self.state.take().filter(|_| m.hand_over)
+        }
+    }
+
+    impl Handler<Push> for Fake {
+        type Result = ();
+
+        fn handle(&mut self, _: Push, _: &mut Context<Self>) {
+            self.seen.lock().unwrap().push("push");
+        }
+    }
+
+    impl Handler<Drain> for Fake {
+        type Result = ();
+
+        fn handle(&mut self, _: Drain, _: &mut Context<Self>) {
+            self.seen.lock().unwrap().push("drain");
+        }
+    }
+
+    fn fake(seen: &Arc<Mutex<Vec<&'static str>>>, state: Option<SessionState>) -> Addr<Fake> {
+        Fake {
+            seen: seen.clone(),
+            state,
+        }
+        .start()
+    }
+
+    fn attach(addr: Addr<Fake>, conn_id: u64, resume: bool) -> Attach<Fake> {
+        Attach {
+            client_id: "emqttd_abc".into(),
+            conn_id,
+            addr,
+            resume,
+        }
+    }
+
+    fn message() -> Outgoing {
+        Outgoing {
+            payload: Bytes::from_static(b"x"),
+            qos: QualityOfService::Level1,
+        }
+    }
+
+    #[test]
+    fn keeps_an_id_and_a_weak_address_per_connected_client() {
+        // The table's value: no boxed handle, no allocation of its own.
+        assert_eq!(std::mem::size_of::<Live<Fake>>(), 16);
+    }
+
+    #[test]
+    fn a_resuming_takeover_gets_the_old_connections_state() {
+        actix_rt::System::new().block_on(async {
+            let registry = Registry::<Fake>::new(Duration::from_secs(60)).start();
+            let seen = Arc::default();
+            let mut kept = SessionState::new(4, 4);
+            kept.sub_qos = QualityOfService::Level1;
+            // The registry holds connections weakly: the test keeps them alive, as
+            // their sockets do in the server.
+            let first = fake(&seen, Some(kept));
+            let attached = registry.send(attach(first.clone(), 1, true)).await;
+            assert!(attached.unwrap().is_none());
+            let second = fake(&seen, None);
+            let handed = registry.send(attach(second.clone(), 2, true)).await;
+            assert_eq!(handed.unwrap().unwrap().sub_qos, QualityOfService::Level1);
+            assert_eq!(*seen.lock().unwrap(), ["takeover"]);
+            assert_eq!(registry.send(Counts).await.unwrap(), (1, 0));
+        });
+    }
+
+    #[test]
+    fn delivery_reaches_a_live_client_or_waits_with_a_parked_one() {
+        actix_rt::System::new().block_on(async {
+            let registry = Registry::<Fake>::new(Duration::from_secs(60)).start();
+            let seen: Arc<Mutex<Vec<&str>>> = Arc::default();
+            let first = fake(&seen, None);
+            registry.send(attach(first.clone(), 1, true)).await.unwrap();
+            let deliver = || Deliver {
+                client_id: "emqttd_abc".into(),
+                msg: message(),
+            };
+            registry.send(deliver()).await.unwrap();
+            // A Detach from an older connection is stale and changes nothing.
+            let detach = |conn_id| Detach {
+                client_id: "emqttd_abc".into(),
+                conn_id,
+                state: Some(SessionState::new(4, 4)),
+            };
+            registry.send(detach(0)).await.unwrap();
+            assert_eq!(registry.send(Counts).await.unwrap(), (1, 0));
+            registry.send(detach(1)).await.unwrap();
+            assert_eq!(registry.send(Counts).await.unwrap(), (0, 1));
+            registry.send(deliver()).await.unwrap();
+            let second = fake(&seen, None);
+            let resumed = registry.send(attach(second.clone(), 2, true)).await;
+            assert!(!resumed.unwrap().unwrap().outbox.is_empty());
+            let close = Close {
+                client_id: "emqttd_abc".into(),
+            };
+            registry.send(close).await.unwrap();
+            assert_eq!(registry.send(Counts).await.unwrap(), (0, 0));
+            for _ in 0..1000 {
+                if seen.lock().unwrap().len() == 2 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            assert_eq!(*seen.lock().unwrap(), ["push", "closed"]);
+        });
     }
 }

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, thread::JoinHandle, time::Duration};
 
 use actix::Addr;
-use roster_server::{config::Config, registry::Registry, server::Server};
+use roster_server::{config::Config, registry::Registry, server::Server, session::Session};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Packet, Publish,
 };
@@ -18,7 +18,7 @@ pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
     /// Its registry, to inspect who is connected.
-    pub registry: Addr<Registry>,
+    pub registry: Addr<Registry<Session>>,
     /// The data folder, removed when the test ends.
     pub dir: TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,

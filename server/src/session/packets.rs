@@ -11,7 +11,10 @@ use mqtt::{
     QualityOfService,
 };
 
-use super::{OutPacket, Phase, Session};
+use super::{
+    actor::{Phase, Session},
+    outbox::{OutPacket, Outbox},
+};
 use crate::topic::{classify_publish, may_subscribe, PublishTarget};
 
 impl Session {
@@ -65,10 +68,7 @@ impl Session {
         }
     }
 
-    fn outbox_do(
-        &mut self,
-        f: impl FnOnce(&mut super::outbox::Outbox) -> Vec<OutPacket>,
-    ) -> Vec<OutPacket> {
+    fn outbox_do(&mut self, f: impl FnOnce(&mut Outbox) -> Vec<OutPacket>) -> Vec<OutPacket> {
         match self.live().and_then(|l| l.state.as_mut()) {
             Some(state) => f(&mut state.outbox),
             None => Vec::new(),
