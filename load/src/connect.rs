@@ -20,11 +20,11 @@ use super::{
     client::{ClientError, Conn, ConnectOpts},
     device::Ctx,
     enroll::{self, Registered},
+    phases::{self, join_all},
     plan::{start_offset, Pacer},
     procfs::{rss, CpuMark, Rss},
     progress::Progress,
     report::{Held, Report, Setup},
-    run::{self, join_all},
     stats::Stats,
 };
 
@@ -183,7 +183,7 @@ fn logged_in_opts(ctx: &Ctx, dev: &Registered) -> ConnectOpts {
 
 /// Registers `--clients` devices (their reg connections closed), for logged-in holds.
 async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Registered>, Setup) {
-    run::start_up(ctx, &enroll::STEPS, |ctx, stats, i| async move {
+    phases::start_up(ctx, &enroll::STEPS, |ctx, stats, i| async move {
         let _turn = ctx.setup_turn().await;
         let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
         stats.done();

@@ -15,9 +15,9 @@ use super::{
     device::{events_topic, request, Ctx},
     enroll,
     etf::{self, ReplyKind},
+    phases::{self, drive},
     plan::{start_offset, Budget, Pacer},
     report::{Report, Setup},
-    run::{self, drive},
     stats::Stats,
 };
 
@@ -55,7 +55,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
 /// Registers and logs in every device (ramped up), bounded by `--setup-timeout`.
 async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
     let n = ctx.args.clients;
-    run::start_up(ctx, &enroll::STEPS, move |ctx, stats, i| async move {
+    phases::start_up(ctx, &enroll::STEPS, move |ctx, stats, i| async move {
         tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
         let turn = ctx.setup_turn().await;
         let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;

@@ -7,11 +7,11 @@ use std::{sync::Arc, time::Instant};
 use super::{
     device::Ctx,
     enroll,
+    phases::join_all,
     plan::{start_offset, Budget, Pacer},
     procfs::CpuMark,
     progress::Progress,
     report::Report,
-    run::join_all,
     stats::Stats,
 };
 

@@ -15,9 +15,9 @@ use mqtt::TopicName;
 use super::{
     client::{ClientError, Conn, ConnectOpts},
     device::{Ctx, StepError},
+    phases::{self, drive},
     plan::{start_offset, Budget, Pacer},
     report::{Report, Setup},
-    run::{self, drive},
     stats::Stats,
 };
 
@@ -67,7 +67,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
 /// `--setup-timeout`.
 async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
     let n = ctx.args.clients;
-    run::start_up(ctx, &SETUP_STEPS, move |ctx, stats, i| async move {
+    phases::start_up(ctx, &SETUP_STEPS, move |ctx, stats, i| async move {
         tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
         let opts = ConnectOpts {
             client_id: format!("roster-load-{}-{i}", ctx.run),
