@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Instant};
 use tokio::task::JoinHandle;
 
 use super::{
-    device::Ctx,
+    device::RunContext,
     plan::Budget,
     procfs::CpuMark,
     progress::Progress,
@@ -37,7 +37,7 @@ pub async fn join_all<T>(handles: Vec<JoinHandle<T>>, until: Instant) -> Vec<Opt
 /// (`unit` names what was counted, `steps` the latency histograms).
 #[allow(clippy::too_many_arguments)]
 pub async fn drive<D, F, Fut>(
-    ctx: Arc<Ctx>,
+    ctx: Arc<RunContext>,
     devices: Vec<D>,
     setup: Setup,
     name: &'static str,
@@ -47,7 +47,7 @@ pub async fn drive<D, F, Fut>(
 ) -> Report
 where
     D: Send + 'static,
-    F: Fn(Arc<Ctx>, Arc<Stats>, Arc<Budget>, usize, D) -> Fut,
+    F: Fn(Arc<RunContext>, Arc<Stats>, Arc<Budget>, usize, D) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let args = &ctx.args;
@@ -73,13 +73,13 @@ where
 /// `None` for are left out. Bounded by `--setup-timeout`; the ready devices keep their
 /// index order.
 pub async fn start_up<T, F, Fut>(
-    ctx: &Arc<Ctx>,
+    ctx: &Arc<RunContext>,
     steps: &[&'static str],
     prepare: F,
 ) -> (Vec<T>, Setup)
 where
     T: Send + 'static,
-    F: Fn(Arc<Ctx>, Arc<Stats>, usize) -> Fut,
+    F: Fn(Arc<RunContext>, Arc<Stats>, usize) -> Fut,
     Fut: std::future::Future<Output = Option<T>> + Send + 'static,
 {
     let stats = Arc::new(Stats::new(steps));

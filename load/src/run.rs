@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{
     args::{BadArgs, LoadArgs, Scenario},
     connect,
-    device::Ctx,
+    device::RunContext,
     profile, register, relay,
     report::Report,
 };
@@ -39,7 +39,7 @@ pub enum LoadError {
 pub async fn run(args: LoadArgs) -> Result<Report, LoadError> {
     args.validate()?;
     check_fd_limit(args.clients)?;
-    let ctx = Arc::new(Ctx::new(args));
+    let ctx = Arc::new(RunContext::new(args));
     Ok(match ctx.args.scenario {
         Scenario::Register => register::run(ctx).await,
         Scenario::Profile => profile::run(ctx).await,
