@@ -9,9 +9,9 @@ use eetf::Term;
 use jsonwebtoken::{encode as jwt_encode, EncodingKey, Header};
 use rumqttc::QoS;
 
-use crate::{
-    common::{connect, options},
+use crate::support::{
     etf::{ask, atom, bin, encode, io, pair, tail_token, tuple, Auth},
+    harness::{connect, options},
     process::{write_config, Roster},
 };
 

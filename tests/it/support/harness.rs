@@ -45,7 +45,7 @@ impl TestServer {
 
     /// A server keeping its database and outboxes in `dir`.
     pub fn in_dir(dir: TempDir, edit: impl FnOnce(&mut Config)) -> Self {
-        crate::logs::install();
+        super::logs::install();
         let mut config = Config::default();
         config.server.workers = 2;
         config.storage.path = dir.path().join("roster.db");
