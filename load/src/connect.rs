@@ -18,13 +18,13 @@ use tokio::{
 use super::{
     args::SessionKind,
     client::{ClientError, Conn, ConnectOpts},
-    device::Ctx,
+    device::RunContext,
     enroll::{self, Registered},
+    phases::{self, join_all},
     plan::{start_offset, Pacer},
     procfs::{rss, CpuMark, Rss},
     progress::Progress,
     report::{Held, Report, Setup},
-    run::{self, join_all},
     stats::Stats,
 };
 
@@ -43,7 +43,7 @@ struct Wave {
 }
 
 /// Runs the scenario.
-pub async fn run(ctx: Arc<Ctx>) -> Report {
+pub async fn run(ctx: Arc<RunContext>) -> Report {
     let n = ctx.args.clients;
     let (identities, setup) = match ctx.args.session {
         SessionKind::Reg => (None, None),
@@ -112,7 +112,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
 
 /// Starts the sessions of `range` and waits until each has connected or failed.
 async fn wave(
-    ctx: &Arc<Ctx>,
+    ctx: &Arc<RunContext>,
     stats: &Arc<Stats>,
     identities: &Option<Arc<Vec<Registered>>>,
     range: std::ops::Range<usize>,
@@ -172,7 +172,7 @@ struct Slot {
     of: usize,
 }
 
-fn logged_in_opts(ctx: &Ctx, dev: &Registered) -> ConnectOpts {
+fn logged_in_opts(ctx: &RunContext, dev: &Registered) -> ConnectOpts {
     ConnectOpts {
         client_id: dev.client_id.clone(),
         password: Some(dev.token.clone()),
@@ -182,8 +182,8 @@ fn logged_in_opts(ctx: &Ctx, dev: &Registered) -> ConnectOpts {
 }
 
 /// Registers `--clients` devices (their reg connections closed), for logged-in holds.
-async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Registered>, Setup) {
-    run::start_up(ctx, &enroll::STEPS, |ctx, stats, i| async move {
+async fn start_up(ctx: &Arc<RunContext>) -> (Vec<Registered>, Setup) {
+    phases::start_up(ctx, &enroll::STEPS, |ctx, stats, i| async move {
         let _turn = ctx.setup_turn().await;
         let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
         stats.done();
@@ -194,7 +194,7 @@ async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Registered>, Setup) {
 
 /// One session: connect at its slot, report, then idle (pinging) until told to stop.
 async fn hold(
-    ctx: &Ctx,
+    ctx: &RunContext,
     stats: &Stats,
     i: usize,
     at: Slot,
@@ -228,7 +228,7 @@ async fn hold(
 
 /// Holds the connection: PINGREQ each keep-alive, reads what comes, until `stop`.
 async fn idle(
-    ctx: &Ctx,
+    ctx: &RunContext,
     conn: &mut Conn,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), ClientError> {

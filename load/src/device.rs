@@ -61,7 +61,7 @@ impl From<ClientError> for StepError {
 }
 
 /// The run, as every device sees it.
-pub struct Ctx {
+pub struct RunContext {
     /// The options.
     pub args: LoadArgs,
     /// Where connections come from.
@@ -81,7 +81,7 @@ pub struct Ctx {
     pub epoch: Instant,
 }
 
-impl Ctx {
+impl RunContext {
     /// The context for `args`.
     pub fn new(args: LoadArgs) -> Self {
         let sources = Sources::new(args.server, args.clients, args.source_ips);
@@ -211,7 +211,7 @@ mod tests {
     #[test]
     fn identities_are_valid_and_distinct() {
         let args = LoadArgs::try_parse_from(["load", "register"]).unwrap();
-        let ctx = Ctx::new(args);
+        let ctx = RunContext::new(args);
         let (id0, phone0) = ctx.identity(0);
         let (id1, phone1) = ctx.identity(1);
         assert_ne!(id0, id1);

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::{
     client::{Conn, ConnectOpts},
-    device::{events_topic, request, Ctx, StepError},
+    device::{events_topic, request, RunContext, StepError},
     etf::{self, ReplyKind},
     stats::Stats,
 };
@@ -48,7 +48,7 @@ pub struct Registered {
 
 /// Times one request step; an error (and any reply other than `want`) is counted.
 async fn step(
-    ctx: &Ctx,
+    ctx: &RunContext,
     stats: &Stats,
     conn: &mut Conn,
     topic: &mqtt::TopicName,
@@ -77,7 +77,7 @@ fn unexpected(stats: &Stats, idx: usize, kind: ReplyKind) -> StepError {
 
 /// reg → code → verify for device `i`, as a new registration; the reg connection is
 /// closed before returning.
-pub async fn enroll(ctx: &Ctx, stats: &Stats, i: usize) -> Result<Registered, StepError> {
+pub async fn enroll(ctx: &RunContext, stats: &Stats, i: usize) -> Result<Registered, StepError> {
     let (reg_id, phone) = ctx.identity(ctx.next_seq());
     let opts = ConnectOpts {
         client_id: reg_id.clone(),
@@ -113,7 +113,7 @@ pub async fn enroll(ctx: &Ctx, stats: &Stats, i: usize) -> Result<Registered, St
 
 /// Connects a registered device logged in (clean_session=false), timed as `LOGIN`.
 pub async fn login(
-    ctx: &Ctx,
+    ctx: &RunContext,
     stats: &Stats,
     i: usize,
     dev: &Registered,
@@ -130,7 +130,7 @@ pub async fn login(
 /// A whole registration, ending with a Profile `get` on the logged-in connection.
 /// Any reply to the `get` completes it; an `{error,_}` reply is also counted as an
 /// error (roster answers `not_authorized` until Profile exists).
-pub async fn register(ctx: &Ctx, stats: &Stats, i: usize, started: Instant) -> bool {
+pub async fn register(ctx: &RunContext, stats: &Stats, i: usize, started: Instant) -> bool {
     let Ok(dev) = enroll(ctx, stats, i).await else {
         return false;
     };

@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //! - [`args`]: the command line; [`run()`]: checks, then the scenario.
-//! - Scenarios: [`register`], [`profile`], [`connect`], [`relay`]; [`enroll`] is one
+//! - Scenarios: [`register`], [`profile`], [`connect`], [`relay`], built from
+//!   [`phases`] (start-up, the measured phase, the bounded join); [`enroll`] is one
 //!   device's timed registration, shared by the first three.
 //! - Devices: [`device`] (the run's context, timed connect and request), [`client`]
 //!   (a minimal MQTT client on the server's own codec), [`etf`] (requests, replies),
@@ -20,6 +21,7 @@ pub mod connect;
 pub mod device;
 pub mod enroll;
 pub mod etf;
+pub mod phases;
 pub mod plan;
 pub mod procfs;
 pub mod profile;

@@ -12,12 +12,12 @@ use mqtt::TopicName;
 
 use super::{
     client::Conn,
-    device::{events_topic, request, Ctx},
+    device::{events_topic, request, RunContext},
     enroll,
     etf::{self, ReplyKind},
+    phases::{self, drive},
     plan::{start_offset, Budget, Pacer},
     report::{Report, Setup},
-    run::{self, drive},
     stats::Stats,
 };
 
@@ -38,7 +38,7 @@ struct Ready {
 }
 
 /// Runs the scenario.
-pub async fn run(ctx: Arc<Ctx>) -> Report {
+pub async fn run(ctx: Arc<RunContext>) -> Report {
     let (devices, setup) = start_up(&ctx).await;
     drive(
         ctx,
@@ -53,9 +53,9 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
 }
 
 /// Registers and logs in every device (ramped up), bounded by `--setup-timeout`.
-async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
+async fn start_up(ctx: &Arc<RunContext>) -> (Vec<Ready>, Setup) {
     let n = ctx.args.clients;
-    run::start_up(ctx, &enroll::STEPS, move |ctx, stats, i| async move {
+    phases::start_up(ctx, &enroll::STEPS, move |ctx, stats, i| async move {
         tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
         let turn = ctx.setup_turn().await;
         let dev = enroll::enroll(&ctx, &stats, i).await.ok()?;
@@ -108,7 +108,7 @@ fn count(stats: &Stats, step: usize, kind: &ReplyKind) {
     stats.done();
 }
 
-async fn device(ctx: &Ctx, stats: &Stats, budget: &Budget, i: usize, mut dev: Ready) {
+async fn device(ctx: &RunContext, stats: &Stats, budget: &Budget, i: usize, mut dev: Ready) {
     let mut mix = Mix::new(i, ctx.args.set_percent);
     let requests = [payload(0), payload(1)];
     let n = ctx.args.clients;
@@ -149,7 +149,7 @@ async fn device(ctx: &Ctx, stats: &Stats, budget: &Budget, i: usize, mut dev: Re
 
 /// Sends at the pacer's slots whatever the replies do; latency counts from the slot.
 async fn open_loop(
-    ctx: &Ctx,
+    ctx: &RunContext,
     stats: &Stats,
     budget: &Budget,
     dev: &mut Ready,

@@ -5,18 +5,18 @@
 use std::{sync::Arc, time::Instant};
 
 use super::{
-    device::Ctx,
+    device::RunContext,
     enroll,
+    phases::join_all,
     plan::{start_offset, Budget, Pacer},
     procfs::CpuMark,
     progress::Progress,
     report::Report,
-    run::join_all,
     stats::Stats,
 };
 
 /// Runs the scenario.
-pub async fn run(ctx: Arc<Ctx>) -> Report {
+pub async fn run(ctx: Arc<RunContext>) -> Report {
     let args = &ctx.args;
     let stats = Arc::new(Stats::new(&enroll::STEPS));
     let budget = Arc::new(Budget::new(args.ramp_up() + args.duration(), args.requests));
@@ -37,7 +37,7 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
     report
 }
 
-async fn device(ctx: &Ctx, stats: &Stats, budget: &Budget, i: usize) {
+async fn device(ctx: &RunContext, stats: &Stats, budget: &Budget, i: usize) {
     let n = ctx.args.clients;
     let start = stats.start() + start_offset(i, n, ctx.args.ramp_up());
     let mut pacer = Pacer::new(ctx.args.rate, i, n, start);

@@ -14,10 +14,10 @@ use mqtt::TopicName;
 
 use super::{
     client::{ClientError, Conn, ConnectOpts},
-    device::{Ctx, StepError},
+    device::{RunContext, StepError},
+    phases::{self, drive},
     plan::{start_offset, Budget, Pacer},
     report::{Report, Setup},
-    run::{self, drive},
     stats::Stats,
 };
 
@@ -35,7 +35,7 @@ struct Ready {
     peer: TopicName,
 }
 
-fn topic(ctx: &Ctx, i: usize) -> String {
+fn topic(ctx: &RunContext, i: usize) -> String {
     format!("{}/{}/{i}", ctx.args.topic_prefix, ctx.run)
 }
 
@@ -49,7 +49,7 @@ fn peer_of(i: usize, n: usize) -> usize {
 }
 
 /// Runs the scenario.
-pub async fn run(ctx: Arc<Ctx>) -> Report {
+pub async fn run(ctx: Arc<RunContext>) -> Report {
     let (devices, setup) = start_up(&ctx).await;
     drive(
         ctx,
@@ -65,9 +65,9 @@ pub async fn run(ctx: Arc<Ctx>) -> Report {
 
 /// Connects every device and subscribes it to its own topic (ramped up), bounded by
 /// `--setup-timeout`.
-async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
+async fn start_up(ctx: &Arc<RunContext>) -> (Vec<Ready>, Setup) {
     let n = ctx.args.clients;
-    run::start_up(ctx, &SETUP_STEPS, move |ctx, stats, i| async move {
+    phases::start_up(ctx, &SETUP_STEPS, move |ctx, stats, i| async move {
         tokio::time::sleep(start_offset(i, n, ctx.args.ramp_up())).await;
         let opts = ConnectOpts {
             client_id: format!("roster-load-{}-{i}", ctx.run),
@@ -98,19 +98,19 @@ async fn start_up(ctx: &Arc<Ctx>) -> (Vec<Ready>, Setup) {
 }
 
 /// The payload: the send time (ns since the run's epoch) then padding.
-fn stamp(ctx: &Ctx, at: Instant, buf: &mut [u8]) {
+fn stamp(ctx: &RunContext, at: Instant, buf: &mut [u8]) {
     let ns = at.saturating_duration_since(ctx.epoch).as_nanos() as u64;
     buf[..8].copy_from_slice(&ns.to_be_bytes());
 }
 
 /// Publish → delivery latency of a received payload.
-fn latency(ctx: &Ctx, payload: &[u8]) -> Option<Duration> {
+fn latency(ctx: &RunContext, payload: &[u8]) -> Option<Duration> {
     let ns = u64::from_be_bytes(payload.get(..8)?.try_into().ok()?);
     let sent = ctx.epoch + Duration::from_nanos(ns);
     Some(Instant::now().saturating_duration_since(sent))
 }
 
-fn received(ctx: &Ctx, stats: &Stats, payload: &[u8]) {
+fn received(ctx: &RunContext, stats: &Stats, payload: &[u8]) {
     match latency(ctx, payload) {
         Some(d) => {
             stats.record(0, d);
@@ -120,12 +120,17 @@ fn received(ctx: &Ctx, stats: &Stats, payload: &[u8]) {
     }
 }
 
-async fn send(ctx: &Ctx, dev: &mut Ready, at: Instant, buf: &mut [u8]) -> Result<(), ClientError> {
+async fn send(
+    ctx: &RunContext,
+    dev: &mut Ready,
+    at: Instant,
+    buf: &mut [u8],
+) -> Result<(), ClientError> {
     stamp(ctx, at, buf);
     dev.conn.publish(&dev.peer, ctx.args.qos, buf).await
 }
 
-async fn device(ctx: &Ctx, stats: &Stats, budget: &Budget, i: usize, mut dev: Ready) {
+async fn device(ctx: &RunContext, stats: &Stats, budget: &Budget, i: usize, mut dev: Ready) {
     let mut buf = vec![0u8; ctx.args.payload];
     let mut pacer = Pacer::new(ctx.args.rate, i, ctx.args.clients, stats.start());
     let result = if pacer.is_open() {
@@ -140,7 +145,7 @@ async fn device(ctx: &Ctx, stats: &Stats, budget: &Budget, i: usize, mut dev: Re
 }
 
 async fn closed_loop(
-    ctx: &Ctx,
+    ctx: &RunContext,
     stats: &Stats,
     budget: &Budget,
     dev: &mut Ready,
@@ -175,7 +180,7 @@ async fn closed_loop(
 }
 
 async fn open_loop(
-    ctx: &Ctx,
+    ctx: &RunContext,
     stats: &Stats,
     budget: &Budget,
     dev: &mut Ready,

@@ -21,8 +21,8 @@ use tokio::{io::unix::AsyncFd, sync::oneshot};
 
 use crate::{
     guard::{ConnectRate, RefusalLog},
-    server::Shared,
     session::Session,
+    worker::Shared,
 };
 
 /// Most connections taken per wake-up, so the stop signal is never kept waiting long.
@@ -34,7 +34,7 @@ type Batch = Vec<(TcpStream, SocketAddr, u64)>;
 /// Accepts until `stop` fires; spreads connections over `workers` in turn.
 pub(crate) async fn accept_loop(
     listener: AsyncFd<TcpListener>,
-    workers: Vec<(ArbiterHandle, Arc<Shared>)>,
+    workers: Vec<(ArbiterHandle, Arc<Shared<Session>>)>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let next_id = AtomicU64::new(1);
@@ -95,7 +95,7 @@ pub(crate) async fn accept_loop(
 /// Counts an accepted connection against the limits; false (and the socket is
 /// dropped, which closes it, before any byte is read) when one is reached.
 fn admit(
-    shared: &Shared,
+    shared: &Shared<Session>,
     rate: &mut ConnectRate,
     refusals: &mut RefusalLog,
     peer: SocketAddr,
@@ -118,7 +118,7 @@ fn admit(
 }
 
 /// On a worker: registers each socket with this worker's reactor and starts its session.
-fn start_sessions(batch: Batch, shared: &Arc<Shared>) {
+fn start_sessions(batch: Batch, shared: &Arc<Shared<Session>>) {
     for (stream, peer, id) in batch {
         let registered = stream
             .set_nonblocking(true)

@@ -26,7 +26,8 @@ use crate::{
     guard::{PerIpConnections, VerifyGuard},
     registry::{Close, Deliver, DrainAll, Presence, Registry},
     router::{profile::change_payload, Router},
-    session::Outgoing,
+    session::{outbox::Outgoing, Session},
+    worker::Shared,
 };
 
 /// Why the server could not start; every one is an operator's problem to fix, so the
@@ -57,7 +58,7 @@ pub enum StartError {
 
 /// The domain's way to reach connections: through the registry (presence is read
 /// from its table directly).
-struct RegistryHub(Addr<Registry>, Presence);
+struct RegistryHub(Addr<Registry<Session>>, Presence<Session>);
 
 impl Hub for RegistryHub {
     fn close(&self, client_id: &str) {
@@ -82,23 +83,6 @@ impl Hub for RegistryHub {
     }
 }
 
-/// What the sessions of one worker share: the server's configuration, registry and
-/// connection count, and the worker's own router, whose Auth and Profile actors run
-/// on the worker's thread (a request does not cross threads to reach them).
-pub struct Shared {
-    /// The configuration the server started with.
-    pub config: Arc<Config>,
-    /// Who is connected.
-    pub registry: Addr<Registry>,
-    /// Where requests go.
-    pub router: Router,
-    /// Open client connections (all workers), for `server.max_connections`.
-    pub connections: Arc<AtomicUsize>,
-    /// Open client connections per address (all workers), for
-    /// `server.max_connections_per_ip`.
-    pub per_ip: Arc<PerIpConnections>,
-}
-
 /// A running server.
 pub struct Server {
     /// Where it listens.
@@ -106,7 +90,7 @@ pub struct Server {
     /// Tells the accept loop to stop.
     stop_accepting: Option<oneshot::Sender<()>>,
     /// Shared state, for the drain.
-    shared: Arc<Shared>,
+    shared: Arc<Shared<Session>>,
     /// Threads serving connections.
     workers: Vec<Arbiter>,
     /// The database, closed last.
@@ -209,7 +193,7 @@ impl Server {
     }
 
     /// Shared state, for tests that inspect the registry.
-    pub fn shared(&self) -> &Arc<Shared> {
+    pub fn shared(&self) -> &Arc<Shared<Session>> {
         &self.shared
     }
 

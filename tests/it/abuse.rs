@@ -17,8 +17,10 @@ use mqtt::{
 
 use crate::{
     auth::register,
-    common::{events_topic, rss_kib, TestServer, DEADLINE},
-    raw::Raw,
+    support::{
+        harness::{events_topic, rss_kib, TestServer, DEADLINE},
+        raw::Raw,
+    },
 };
 
 /// Whether the server has closed `s`, without waiting: EOF or reset is closed; no
@@ -132,7 +134,7 @@ fn malformed_connects_and_early_packets_are_closed_without_a_connack() {
         PublishPacket::new(
             topic,
             QoSWithPacketIdentifier::Level1(1),
-            crate::common::unknown_request(),
+            crate::support::harness::unknown_request(),
         )
         .into(),
         SubscribePacket::new(

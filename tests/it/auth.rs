@@ -4,9 +4,9 @@
 use eetf::Term;
 use rumqttc::ConnectReturnCode;
 
-use crate::{
-    common::TestServer,
+use crate::support::{
     etf::{ask, atom, bin, io, pair, tail_token, tuple, Auth},
+    harness::TestServer,
     logs,
 };
 
@@ -108,7 +108,7 @@ async fn error_rows_of_the_table() {
     let (r, _) = ask(&mut dev, Auth::code(&token, &code), "verify").await;
     assert_eq!(r, pair("error", "attempts_expired"));
     // Malformed Auth: invalid_data, with the token echoed.
-    let bad = crate::etf::encode(&tuple(vec![
+    let bad = crate::support::etf::encode(&tuple(vec![
         atom("Auth"),
         bin(&token),
         atom("x"),
@@ -301,7 +301,7 @@ mod jwt_flow {
 fn listed(replies: &[Vec<u8>]) -> Vec<(String, Term)> {
     replies
         .iter()
-        .map(|p| match crate::common::term(p) {
+        .map(|p| match crate::support::harness::term(p) {
             Term::Tuple(t) => {
                 assert_eq!(t.elements.len(), 15, "full 15-element Auth tuple");
                 assert_eq!(t.elements[0], atom("Auth"));
@@ -341,7 +341,7 @@ async fn two_devices_list_push_and_logouts_close_connections() {
     // list: one message per session, only the caller's token shown.
     a.client
         .publish(
-            crate::common::events_topic(&a_id),
+            crate::support::harness::events_topic(&a_id),
             rumqttc::QoS::AtLeastOnce,
             false,
             Auth::default().encode("list"),

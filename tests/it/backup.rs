@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::{
     durability::{log_in, register_at, TEST_NUMBERS},
-    process::{write_config, Roster},
+    support::process::{write_config, Roster},
 };
 
 fn roster(args: &[&str]) -> (bool, String) {

@@ -1,9 +1,9 @@
 //! Guessing codes across tokens: beyond `auth.max_attempts` per code and the sends per
 //! phone, failed verifies are capped per connection and per address.
 
-use crate::{
-    common::{Client, TestServer},
+use crate::support::{
     etf::{io, pair, tail_token, Auth},
+    harness::{Client, TestServer},
 };
 
 /// The fixed code of test numbers (`auth.test_numbers`), so no SMS limit applies.
@@ -85,7 +85,7 @@ async fn successful_verifies_are_not_counted() {
         let token = reg(&mut dev, &format!("999001120{i}")).await;
         let r = verify(&mut dev, &token, CODE).await;
         assert!(
-            matches!(&r, eetf::Term::Tuple(t) if t.elements[0] == crate::etf::atom("ok2")),
+            matches!(&r, eetf::Term::Tuple(t) if t.elements[0] == crate::support::etf::atom("ok2")),
             "{r}"
         );
     }

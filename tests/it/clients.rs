@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::common::{events_topic, invalid_data_term, term, unknown_request, TestServer};
+use crate::support::harness::{events_topic, invalid_data_term, term, unknown_request, TestServer};
 
 /// Whether a required tool is there: `probe` runs and succeeds (or, for tools whose
 /// `--help` exits non-zero, merely starts). Missing: a skip note, or a failure when

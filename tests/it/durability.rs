@@ -8,9 +8,11 @@ use eetf::Term;
 use crate::{
     auth::register,
     clients::have,
-    common::{connect, options, Client, TestServer},
-    etf::{atom, io, pair, tail_token, Auth},
-    process::{start_fails, write_config, Roster},
+    support::{
+        etf::{atom, io, pair, tail_token, Auth},
+        harness::{connect, options, Client, TestServer},
+        process::{start_fails, write_config, Roster},
+    },
 };
 
 /// Test numbers on: phones starting 99900 get this code and no SMS or send limit.
@@ -109,7 +111,7 @@ fn a_second_roster_on_the_same_database_exits_2() {
     assert!(stderr.contains("locked by another process"), "{stderr}");
     assert!(stderr.contains("roster.db"), "{stderr}");
     // The first is unharmed.
-    crate::raw::Raw::connect_to(first.addr, "emqttd_reg_first", 0);
+    crate::support::raw::Raw::connect_to(first.addr, "emqttd_reg_first", 0);
 }
 
 #[test]
@@ -193,7 +195,7 @@ async fn a_full_database_answers_unavailable_and_reads_go_on() {
     let mut dev = server.login(&id, &token).await;
     let (r, _) = io(&dev.request(Auth::token(&token).encode("login")).await);
     assert_eq!(r, pair("ok", "login"));
-    let listed = crate::common::term(&dev.request(Auth::default().encode("list")).await);
+    let listed = crate::support::harness::term(&dev.request(Auth::default().encode("list")).await);
     assert!(
         matches!(&listed, Term::Tuple(t) if t.elements.len() == 15),
         "{listed}"

@@ -9,8 +9,10 @@ use rumqttc::QoS;
 
 use crate::{
     auth::register,
-    common::{events_topic, rss_kib, TestServer},
-    etf::{io, pair, Auth},
+    support::{
+        etf::{io, pair, Auth},
+        harness::{events_topic, rss_kib, TestServer},
+    },
 };
 
 /// `131` and a term.

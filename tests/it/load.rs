@@ -12,7 +12,7 @@ use std::{
 use clap::Parser;
 use roster_load::{self as load, LoadArgs, Report};
 
-use crate::common::TestServer;
+use crate::support::harness::TestServer;
 
 fn args(scenario: &str, server: SocketAddr, extra: &[&str]) -> LoadArgs {
     let server = server.to_string();

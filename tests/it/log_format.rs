@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::process::{write_config, Roster};
+use crate::support::process::{write_config, Roster};
 
 #[test]
 fn json_logs_are_one_object_per_line() {

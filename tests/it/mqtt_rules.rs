@@ -3,7 +3,7 @@
 
 use rumqttc::{ConnectReturnCode, Packet, QoS, SubscribeReasonCode};
 
-use crate::common::{events_topic, invalid_data_term, term, unknown_request, TestServer};
+use crate::support::harness::{events_topic, invalid_data_term, term, unknown_request, TestServer};
 
 #[tokio::test]
 async fn registering_ids_connect_anonymously() {

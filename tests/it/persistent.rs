@@ -12,9 +12,11 @@ use mqtt::packet::EncodablePacket;
 
 use crate::{
     auth::register,
-    common::{events_topic, TestServer},
-    etf::Auth,
-    raw::Raw,
+    support::{
+        etf::Auth,
+        harness::{events_topic, TestServer},
+        raw::Raw,
+    },
 };
 
 /// Connects `id` with `token`; the CONNACK's session-present flag.
@@ -139,7 +141,7 @@ async fn kept_sessions_expire() {
     drop(first);
     // Wait for the server to have noticed the disconnect: a takeover-free reconnect
     // before expiry would resume, so poll the registry until the session is parked.
-    let deadline = std::time::Instant::now() + crate::common::DEADLINE;
+    let deadline = std::time::Instant::now() + crate::support::harness::DEADLINE;
     loop {
         let (live, parked) = server
             .registry

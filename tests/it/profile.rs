@@ -6,8 +6,10 @@ use rumqttc::ConnectReturnCode;
 
 use crate::{
     auth::register,
-    common::{Client, TestServer, DEADLINE},
-    profile_wire::{ask, ask_io, profile, roster, Profile, Req},
+    support::{
+        harness::{Client, TestServer, DEADLINE},
+        profile_wire::{ask, ask_io, profile, roster, Profile, Req},
+    },
 };
 
 /// Registers a device of `phone` and connects it logged in; the client and its token.
@@ -275,7 +277,7 @@ async fn two_devices_racing_update_exactly_one_wins() {
     for (dev, data) in [(&a, b"from-a"), (&b, b"from-b")] {
         dev.client
             .publish(
-                crate::common::events_topic(&dev.id),
+                crate::support::harness::events_topic(&dev.id),
                 rumqttc::QoS::AtLeastOnce,
                 false,
                 Req {
@@ -297,8 +299,8 @@ async fn two_devices_racing_update_exactly_one_wins() {
                 Some(p) if p.data == own => return true,
                 Some(_) => continue,
                 None => {
-                    let (result, _) = crate::etf::io(&p.payload);
-                    assert_eq!(result, crate::etf::pair("error", "stale_update"));
+                    let (result, _) = crate::support::etf::io(&p.payload);
+                    assert_eq!(result, crate::support::etf::pair("error", "stale_update"));
                     return false;
                 }
             }
@@ -437,7 +439,7 @@ async fn a_get_after_a_change_sees_it_from_every_device() {
         };
         a.client
             .publish(
-                crate::common::events_topic(&a.id),
+                crate::support::harness::events_topic(&a.id),
                 rumqttc::QoS::AtLeastOnce,
                 false,
                 req.encode("get"),

@@ -4,10 +4,12 @@
 
 use crate::{
     auth::register,
-    common::TestServer,
-    logs,
     profile::{device, next_profile},
-    profile_wire::{ask, ask_io, Req},
+    support::{
+        harness::TestServer,
+        logs,
+        profile_wire::{ask, ask_io, Req},
+    },
 };
 
 #[tokio::test]

@@ -11,9 +11,9 @@ use std::{
 use roster_actors::channel::{ProviderKind, Secret};
 use rumqttc::QoS;
 
-use crate::{
-    common::{events_topic, TestServer},
+use crate::support::{
     etf::{ask, pair, tail_token, Auth},
+    harness::{events_topic, TestServer},
     profile_wire::{self, Req},
 };
 
@@ -79,7 +79,7 @@ async fn a_hanging_provider_delays_only_its_own_request_then_fails_as_sms_not_se
     // until the provider answers, so no reply is consumed here.
     let accepted = tokio::task::spawn_blocking(move || {
         hook.accepted
-            .recv_timeout(crate::common::DEADLINE)
+            .recv_timeout(crate::support::harness::DEADLINE)
             .map(|h| (h, hook.release))
     });
     tokio::pin!(accepted);
@@ -102,7 +102,7 @@ async fn a_hanging_provider_delays_only_its_own_request_then_fails_as_sms_not_se
     // The provider gives up without answering: A is told, with its new token.
     release.send(()).unwrap();
     let reply = a.next_publish().await;
-    let (r, tail) = crate::etf::io(&reply.payload);
+    let (r, tail) = crate::support::etf::io(&reply.payload);
     assert_eq!(r, pair("error", "sms_not_sent"));
     assert_eq!(tail_token(&tail).len(), 32, "the new token, to resend with");
 }

@@ -9,9 +9,9 @@ use eetf::Term;
 use jsonwebtoken::{encode as jwt_encode, EncodingKey, Header};
 use rumqttc::QoS;
 
-use crate::{
-    common::{connect, options},
+use crate::support::{
     etf::{ask, atom, bin, encode, io, pair, tail_token, tuple, Auth},
+    harness::{connect, options},
     process::{write_config, Roster},
 };
 
@@ -197,7 +197,7 @@ fn a_server_key_others_can_read_stops_start_up() {
     }
     let key = dir.path().join("server.key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let (status, text) = crate::process::start_fails(&config);
+    let (status, text) = crate::support::process::start_fails(&config);
     assert_eq!(status.code(), Some(2), "{text}");
     assert!(text.contains("server.key"), "{text}");
 }

@@ -11,9 +11,11 @@ use mqtt::{
 
 use crate::{
     auth::register,
-    common::{events_topic, rss_kib, TestServer, DEADLINE},
-    etf::{atom, bin, encode, pair, tail_token, tuple},
-    raw::Raw,
+    support::{
+        etf::{atom, bin, encode, pair, tail_token, tuple},
+        harness::{events_topic, rss_kib, TestServer, DEADLINE},
+        raw::Raw,
+    },
 };
 
 /// `{'Auth', Token}`: refused as invalid_data with `Token` echoed, so replies can be
@@ -35,7 +37,7 @@ fn next_publish(raw: &mut Raw) -> PublishPacket {
 
 /// The token a tagged reply echoes.
 fn tag_of(p: &PublishPacket) -> String {
-    let (result, tail) = crate::etf::io(p.payload());
+    let (result, tail) = crate::support::etf::io(p.payload());
     assert_eq!(result, pair("error", "invalid_data"));
     tail_token(&tail)
 }

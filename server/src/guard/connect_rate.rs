@@ -7,7 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{prune, IpKey, PRUNE_AT};
+use super::ip_key::{prune, IpKey, PRUNE_AT};
 
 /// One address's bucket.
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@ use std::{
     sync::{Mutex, PoisonError},
 };
 
-use super::IpKey;
+use super::ip_key::IpKey;
 
 /// Counts open connections per address; an address at the cap gets no more.
 /// Entries leave the table when their last connection closes, so it never holds

@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{prune, IpKey, PRUNE_AT};
+use super::ip_key::{prune, IpKey, PRUNE_AT};
 
 /// The window of the per-address cap.
 const WINDOW: Duration = Duration::from_secs(3600);

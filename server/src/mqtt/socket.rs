@@ -16,7 +16,7 @@ use mqtt::packet::VariablePacket;
 use tokio::{io::Interest, net::TcpStream};
 use tokio_util::codec::Decoder;
 
-use super::{CodecError, MqttCodec};
+use super::codec::{CodecError, MqttCodec};
 
 /// Room made for one read when the buffer lacks it: enough for a typical request and
 /// its acknowledgements at once.

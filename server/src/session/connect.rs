@@ -10,7 +10,10 @@ use mqtt::{
     TopicName,
 };
 
-use super::{Live, Phase, Session, SessionState};
+use super::{
+    actor::{Live, Phase, Session},
+    state::SessionState,
+};
 use crate::{
     client_id::{ClientId, ClientKind},
     guard::ConnGuard,
@@ -141,7 +144,7 @@ impl Session {
                 None => Vec::new(),
             };
             for send in again {
-                act.write_send(send);
+                act.write_packet(send);
             }
         }));
     }

@@ -1,7 +1,7 @@
 //! The session's write side. Packets are queued as they are written and sent at the
 //! end of the session's turn (one `send` for a request's PUBACK and reply); only the
 //! bytes the socket does not take stay queued, up to
-//! `session.max_write_buffer_bytes`, and the session's [`Flusher`] sends them when
+//! `session.max_write_buffer_bytes`, and the session's flusher task sends them when
 //! the socket is writable again. Once the socket has taken everything the buffer is
 //! given back: the write side of an idle session is a few words in its struct, with
 //! no allocation.
@@ -12,18 +12,15 @@
 
 use std::{
     io,
-    pin::Pin,
     rc::Rc,
     task::{Context as TaskContext, Poll, Waker},
 };
 
-use actix::prelude::*;
 use bytes::{Buf, BytesMut};
 use mqtt::packet::VariablePacket;
 use tokio::net::TcpStream;
 use tokio_util::codec::Encoder;
 
-use super::Session;
 use crate::mqtt::MqttCodec;
 
 /// Bytes the queue starts with: a turn's packets usually fit without growing it.
@@ -38,7 +35,7 @@ pub(super) struct Out {
     /// Most bytes `pending` may hold (4 bytes, not 8: the session is kept small;
     /// a limit above 4 GiB is 4 GiB).
     max: u32,
-    /// Wakes the session's task, so its [`Flusher`] writes what was kept.
+    /// Wakes the session's task, so its flusher writes what was kept.
     waker: Option<Waker>,
     /// A packet was refused: the client is not reading.
     overflowed: bool,
@@ -84,7 +81,7 @@ impl Out {
     }
 
     /// Sends what is queued, as far as the socket takes it now. What it does not
-    /// take (or a failure) is left to the [`Flusher`], which is woken for it.
+    /// take (or a failure) is left to the session's flusher, which is woken for it.
     pub(super) fn flush(&mut self) {
         while !self.pending.is_empty() && self.failed.is_none() {
             match self.io.try_write(&self.pending) {
@@ -124,6 +121,22 @@ impl Out {
         }
     }
 
+    /// Polled by the session's flusher task: remembers the task to wake, writes what
+    /// was kept; ready once a close has been flushed, or with the socket's error.
+    pub(super) fn poll_task(&mut self, task: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        if !self
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(task.waker()))
+        {
+            self.waker = Some(task.waker().clone());
+        }
+        match self.poll_flush(task) {
+            Poll::Ready(Ok(())) if !self.closing => Poll::Pending,
+            done => done,
+        }
+    }
+
     /// Writes what was kept; ready once nothing is left (or the socket failed).
     fn poll_flush(&mut self, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
         if let Some(e) = self.failed.take() {
@@ -144,44 +157,6 @@ impl Out {
             self.pending = BytesMut::new();
         }
         Poll::Ready(Ok(()))
-    }
-}
-
-/// Writes what the socket did not take when it becomes writable, reports a failed
-/// socket, and stops the session once a close has been flushed. An item of the
-/// session's context for its whole life (a unit struct: boxing it allocates nothing).
-pub(super) struct Flusher;
-
-impl ActorFuture<Session> for Flusher {
-    type Output = ();
-
-    fn poll(
-        self: Pin<&mut Self>,
-        act: &mut Session,
-        ctx: &mut Context<Session>,
-        task: &mut TaskContext<'_>,
-    ) -> Poll<()> {
-        let out = &mut act.out;
-        if !out
-            .waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(task.waker()))
-        {
-            out.waker = Some(task.waker().clone());
-        }
-        match out.poll_flush(task) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(())) if !out.closing => Poll::Pending,
-            Poll::Ready(Ok(())) => {
-                ctx.stop();
-                Poll::Ready(())
-            }
-            Poll::Ready(Err(e)) => {
-                log::debug!("{}: write failed: {e}", act.peer);
-                ctx.stop();
-                Poll::Ready(())
-            }
-        }
     }
 }
 

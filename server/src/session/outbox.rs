@@ -27,14 +27,18 @@ struct Inflight {
     released: bool,
 }
 
-/// What the session must write.
+/// A packet the outbox decided the session must write to its client.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Send {
-    /// PUBLISH; `pkid` is `None` for QoS 0.
+pub enum OutPacket {
+    /// PUBLISH on the client's actions topic.
     Publish {
+        /// Its packet id; `None` for QoS 0.
         pkid: Option<u16>,
+        /// The QoS it goes at.
         qos: QualityOfService,
+        /// The ETF payload.
         payload: Bytes,
+        /// A redelivery after a reconnect.
         dup: bool,
     },
     /// PUBREL for a QoS 2 message whose PUBREC arrived.
@@ -82,9 +86,9 @@ impl Outbox {
     }
 
     /// A message for a connected client: sent now if the window allows, else queued.
-    pub fn push(&mut self, msg: Outgoing) -> Option<Send> {
+    pub fn push(&mut self, msg: Outgoing) -> Option<OutPacket> {
         if msg.qos == QualityOfService::Level0 {
-            return Some(Send::Publish {
+            return Some(OutPacket::Publish {
                 pkid: None,
                 qos: msg.qos,
                 payload: msg.payload,
@@ -111,38 +115,38 @@ impl Outbox {
     }
 
     /// PUBACK: the QoS 1 message is delivered; room opens in the window.
-    pub fn puback(&mut self, pkid: u16) -> Vec<Send> {
+    pub fn puback(&mut self, pkid: u16) -> Vec<OutPacket> {
         self.remove(pkid, QualityOfService::Level1);
         self.pump()
     }
 
     /// PUBREC: answer PUBREL and wait for PUBCOMP.
-    pub fn pubrec(&mut self, pkid: u16) -> Option<Send> {
+    pub fn pubrec(&mut self, pkid: u16) -> Option<OutPacket> {
         let entry = self
             .inflight
             .iter_mut()
             .find(|m| m.pkid == pkid && m.msg.qos == QualityOfService::Level2)?;
         entry.released = true;
-        Some(Send::Pubrel(pkid))
+        Some(OutPacket::Pubrel(pkid))
     }
 
     /// PUBCOMP: the QoS 2 message is done.
-    pub fn pubcomp(&mut self, pkid: u16) -> Vec<Send> {
+    pub fn pubcomp(&mut self, pkid: u16) -> Vec<OutPacket> {
         self.remove(pkid, QualityOfService::Level2);
         self.pump()
     }
 
     /// After a reconnect: every unacknowledged message again (PUBLISH with DUP, or
     /// PUBREL where PUBREC had arrived), then whatever the window has room for.
-    pub fn resume(&mut self) -> Vec<Send> {
-        let mut out: Vec<Send> = self
+    pub fn resume(&mut self) -> Vec<OutPacket> {
+        let mut out: Vec<OutPacket> = self
             .inflight
             .iter()
             .map(|m| {
                 if m.released {
-                    Send::Pubrel(m.pkid)
+                    OutPacket::Pubrel(m.pkid)
                 } else {
-                    Send::Publish {
+                    OutPacket::Publish {
                         pkid: Some(m.pkid),
                         qos: m.msg.qos,
                         payload: m.msg.payload.clone(),
@@ -165,7 +169,7 @@ impl Outbox {
         }
     }
 
-    fn pump(&mut self) -> Vec<Send> {
+    fn pump(&mut self) -> Vec<OutPacket> {
         let mut out = Vec::new();
         while self.inflight.len() < self.max_inflight {
             let Some(msg) = self.queued.pop_front() else {
@@ -176,9 +180,9 @@ impl Outbox {
         out
     }
 
-    fn send_new(&mut self, msg: Outgoing) -> Send {
+    fn send_new(&mut self, msg: Outgoing) -> OutPacket {
         let pkid = self.next_pkid();
-        let send = Send::Publish {
+        let send = OutPacket::Publish {
             pkid: Some(pkid),
             qos: msg.qos,
             payload: msg.payload.clone(),
@@ -219,9 +223,9 @@ mod tests {
         }
     }
 
-    fn pkid(s: &Send) -> u16 {
+    fn pkid(s: &OutPacket) -> u16 {
         match s {
-            Send::Publish { pkid: Some(p), .. } | Send::Pubrel(p) => *p,
+            OutPacket::Publish { pkid: Some(p), .. } | OutPacket::Pubrel(p) => *p,
             other => panic!("no pkid in {other:?}"),
         }
     }
@@ -230,7 +234,7 @@ mod tests {
     fn qos0_is_sent_without_state() {
         let mut o = Outbox::new(2, 10);
         let s = o.push(msg(1, QualityOfService::Level0)).unwrap();
-        assert!(matches!(s, Send::Publish { pkid: None, .. }));
+        assert!(matches!(s, OutPacket::Publish { pkid: None, .. }));
         assert!(o.is_empty());
         o.queue(msg(2, QualityOfService::Level0));
         assert!(o.is_empty(), "offline QoS 0 is dropped");
@@ -247,17 +251,17 @@ mod tests {
         );
         let next = o.puback(pkid(&a));
         assert_eq!(next.len(), 1);
-        assert!(matches!(&next[0], Send::Publish { payload, .. } if payload[..] == [3]));
+        assert!(matches!(&next[0], OutPacket::Publish { payload, .. } if payload[..] == [3]));
     }
 
     #[test]
     fn qos2_goes_publish_pubrec_pubrel_pubcomp() {
         let mut o = Outbox::new(4, 10);
         let p = pkid(&o.push(msg(1, QualityOfService::Level2)).unwrap());
-        assert_eq!(o.pubrec(p), Some(Send::Pubrel(p)));
+        assert_eq!(o.pubrec(p), Some(OutPacket::Pubrel(p)));
         assert_eq!(
             o.resume(),
-            vec![Send::Pubrel(p)],
+            vec![OutPacket::Pubrel(p)],
             "released ones resume as PUBREL"
         );
         o.pubcomp(p);
@@ -271,8 +275,10 @@ mod tests {
         o.queue(msg(2, QualityOfService::Level1));
         let again = o.resume();
         assert_eq!(again.len(), 2);
-        assert!(matches!(&again[0], Send::Publish { pkid: Some(p), dup: true, .. } if *p == p1));
-        assert!(matches!(&again[1], Send::Publish { dup: false, .. }));
+        assert!(
+            matches!(&again[0], OutPacket::Publish { pkid: Some(p), dup: true, .. } if *p == p1)
+        );
+        assert!(matches!(&again[1], OutPacket::Publish { dup: false, .. }));
     }
 
     #[test]
@@ -283,7 +289,7 @@ mod tests {
         }
         assert_eq!(o.dropped(), 3);
         let sent = o.resume();
-        assert!(matches!(&sent[0], Send::Publish { payload, .. } if payload[..] == [3]));
+        assert!(matches!(&sent[0], OutPacket::Publish { payload, .. } if payload[..] == [3]));
     }
 
     #[test]

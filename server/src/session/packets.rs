@@ -11,7 +11,10 @@ use mqtt::{
     QualityOfService,
 };
 
-use super::{Phase, Send, Session};
+use super::{
+    actor::{Phase, Session},
+    outbox::{OutPacket, Outbox},
+};
 use crate::topic::{classify_publish, may_subscribe, PublishTarget};
 
 impl Session {
@@ -65,16 +68,16 @@ impl Session {
         }
     }
 
-    fn outbox_do(&mut self, f: impl FnOnce(&mut super::outbox::Outbox) -> Vec<Send>) -> Vec<Send> {
+    fn outbox_do(&mut self, f: impl FnOnce(&mut Outbox) -> Vec<OutPacket>) -> Vec<OutPacket> {
         match self.live().and_then(|l| l.state.as_mut()) {
             Some(state) => f(&mut state.outbox),
             None => Vec::new(),
         }
     }
 
-    fn write_all(&mut self, sends: Vec<Send>) {
+    fn write_all(&mut self, sends: Vec<OutPacket>) {
         for s in sends {
-            self.write_send(s);
+            self.write_packet(s);
         }
     }
 

@@ -11,7 +11,7 @@ use std::{
     thread::JoinHandle,
 };
 
-use crate::common::DEADLINE;
+use super::harness::DEADLINE;
 
 /// Writes `<dir>/config.toml`: the data folder is `dir`, the listener port 0, two
 /// workers, then `extra` (whole TOML sections) appended.

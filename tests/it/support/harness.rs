@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, thread::JoinHandle, time::Duration};
 
 use actix::Addr;
-use roster_server::{config::Config, registry::Registry, server::Server};
+use roster_server::{config::Config, registry::Registry, server::Server, session::Session};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Packet, Publish,
 };
@@ -18,7 +18,7 @@ pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
     /// Its registry, to inspect who is connected.
-    pub registry: Addr<Registry>,
+    pub registry: Addr<Registry<Session>>,
     /// The data folder, removed when the test ends.
     pub dir: TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -45,7 +45,7 @@ impl TestServer {
 
     /// A server keeping its database and outboxes in `dir`.
     pub fn in_dir(dir: TempDir, edit: impl FnOnce(&mut Config)) -> Self {
-        crate::logs::install();
+        super::logs::install();
         let mut config = Config::default();
         config.server.workers = 2;
         config.storage.path = dir.path().join("roster.db");

@@ -3,10 +3,8 @@
 
 use eetf::{BigInteger, FixInteger, List, Term};
 
-use crate::{
-    common::Client,
-    etf::{atom, bin, encode, io, nil, pair, tuple},
-};
+use super::etf::{atom, bin, encode, io, nil, pair, tuple};
+use super::harness::Client;
 
 /// The fields of a `'Profile'` request that tests set.
 #[derive(Default, Clone)]
@@ -107,7 +105,7 @@ fn atom_name(t: &Term) -> String {
 
 /// Reads a `'Profile'` reply, or `None` for anything else (an `io` reply).
 pub fn profile(payload: &[u8]) -> Option<Profile> {
-    let Term::Tuple(t) = crate::common::term(payload) else {
+    let Term::Tuple(t) = super::harness::term(payload) else {
         return None;
     };
     if t.elements.len() != 8 || t.elements[0] != atom("Profile") {
@@ -151,7 +149,7 @@ pub fn profile(payload: &[u8]) -> Option<Profile> {
 pub async fn ask(dev: &mut Client, req: Req<'_>, status: &str) -> Profile {
     let reply = dev.request(req.encode(status)).await;
     profile(&reply)
-        .unwrap_or_else(|| panic!("{status}: not a Profile: {}", crate::common::term(&reply)))
+        .unwrap_or_else(|| panic!("{status}: not a Profile: {}", super::harness::term(&reply)))
 }
 
 /// Sends a Profile request that must be answered `{io,{error,Atom},<<>>}` (or `{ok,..}`

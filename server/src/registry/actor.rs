@@ -1,43 +1,23 @@
-//! Who is connected: session takeover, delivery by ClientId, persistent-session parking
-//! with expiry, and the shutdown drain. One actor; sessions on every worker talk to it.
-//! Presence (is any of these ClientIds connected?) is read without a message, from
-//! any thread: it is asked once per Profile request.
+//! The registry actor and the messages it takes: Attach (with takeover), Detach
+//! (parking a persistent session), Deliver, Close, Counts and DrainAll.
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
-use actix::{prelude::*, WeakAddr};
+use actix::prelude::*;
 
-use crate::session::{Drain, Kick, KickReason, Outgoing, Push, Session, SessionState};
-
-/// A connected client.
-struct Live {
-    /// Which connection holds the ClientId now; a stale Detach names an older one.
-    conn_id: u64,
-    /// Its actor, held weakly: each strong `Addr` costs a session an allocation of its
-    /// own, and the registry sends rarely (takeover, close, delivery, shutdown).
-    addr: WeakAddr<Session>,
-}
-
-/// The registry's table of connected clients, behind a lock so that presence can be
-/// read from any thread. Only the registry actor changes it.
-#[derive(Clone, Default)]
-pub struct Presence(Arc<Mutex<HashMap<Arc<str>, Live>>>);
-
-impl Presence {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Live>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Whether any of `client_ids` is connected now.
-    pub fn any_online<S: AsRef<str>>(&self, client_ids: &[S]) -> bool {
-        let live = self.lock();
-        client_ids.iter().any(|id| live.contains_key(id.as_ref()))
-    }
-}
+use super::{
+    connection::Connection,
+    presence::{Live, Presence},
+};
+use crate::session::{
+    messages::{Drain, Kick, KickReason, Push},
+    outbox::Outgoing,
+    state::SessionState,
+};
 
 /// A persistent session whose client is away.
 struct Parked {
@@ -47,17 +27,17 @@ struct Parked {
     expires: Instant,
 }
 
-/// The registry actor.
-pub struct Registry {
+/// The registry actor, keeping track of connections of actor type `C`.
+pub struct Registry<C: Connection> {
     /// Connected clients by ClientId.
-    live: Presence,
+    live: Presence<C>,
     /// Disconnected persistent sessions by ClientId.
     parked: HashMap<Arc<str>, Parked>,
     /// How long a parked session is kept.
     expiry: Duration,
 }
 
-impl Registry {
+impl<C: Connection> Registry<C> {
     /// An empty registry keeping parked sessions for `expiry`.
     pub fn new(expiry: Duration) -> Self {
         Self {
@@ -68,7 +48,7 @@ impl Registry {
     }
 
     /// The table of connected clients, for presence questions from other threads.
-    pub fn presence(&self) -> Presence {
+    pub fn presence(&self) -> Presence<C> {
         self.live.clone()
     }
 
@@ -78,7 +58,7 @@ impl Registry {
     }
 }
 
-impl Actor for Registry {
+impl<C: Connection> Actor for Registry<C> {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
@@ -91,21 +71,21 @@ impl Actor for Registry {
 /// (takeover). With `resume`, the answer is the session's kept state, if there is one.
 #[derive(Message)]
 #[rtype(result = "Option<SessionState>")]
-pub struct Attach {
+pub struct Attach<C: Connection> {
     /// The ClientId.
     pub client_id: Arc<str>,
     /// The new connection.
     pub conn_id: u64,
     /// Its actor.
-    pub addr: Addr<Session>,
+    pub addr: Addr<C>,
     /// clean_session=false on a logged-in id.
     pub resume: bool,
 }
 
-impl Handler<Attach> for Registry {
+impl<C: Connection> Handler<Attach<C>> for Registry<C> {
     type Result = ResponseFuture<Option<SessionState>>;
 
-    fn handle(&mut self, m: Attach, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, m: Attach<C>, _: &mut Context<Self>) -> Self::Result {
         let parked = self.parked.remove(&m.client_id).map(|p| p.state);
         let old = self.live.lock().insert(
             m.client_id.clone(),
@@ -148,7 +128,7 @@ pub struct Detach {
     pub state: Option<SessionState>,
 }
 
-impl Handler<Detach> for Registry {
+impl<C: Connection> Handler<Detach> for Registry<C> {
     type Result = ();
 
     fn handle(&mut self, m: Detach, _: &mut Context<Self>) {
@@ -183,7 +163,7 @@ pub struct Deliver {
     pub msg: Outgoing,
 }
 
-impl Handler<Deliver> for Registry {
+impl<C: Connection> Handler<Deliver> for Registry<C> {
     type Result = ();
 
     fn handle(&mut self, m: Deliver, _: &mut Context<Self>) {
@@ -207,7 +187,7 @@ pub struct Close {
     pub client_id: Arc<str>,
 }
 
-impl Handler<Close> for Registry {
+impl<C: Connection> Handler<Close> for Registry<C> {
     type Result = ();
 
     fn handle(&mut self, m: Close, _: &mut Context<Self>) {
@@ -227,7 +207,7 @@ impl Handler<Close> for Registry {
 #[rtype(result = "(usize, usize)")]
 pub struct Counts;
 
-impl Handler<Counts> for Registry {
+impl<C: Connection> Handler<Counts> for Registry<C> {
     type Result = MessageResult<Counts>;
 
     fn handle(&mut self, _: Counts, _: &mut Context<Self>) -> Self::Result {
@@ -241,7 +221,7 @@ impl Handler<Counts> for Registry {
 #[rtype(result = "()")]
 pub struct DrainAll;
 
-impl Handler<DrainAll> for Registry {
+impl<C: Connection> Handler<DrainAll> for Registry<C> {
     type Result = ResponseFuture<()>;
 
     fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {

@@ -100,7 +100,7 @@ pub fn encode(t: &Term) -> Vec<u8> {
 
 /// `{io, Result, Tail}` split into its parts.
 pub fn io(payload: &[u8]) -> (Term, Term) {
-    match crate::common::term(payload) {
+    match super::harness::term(payload) {
         Term::Tuple(t) if t.elements.len() == 3 && t.elements[0] == atom("io") => {
             (t.elements[1].clone(), t.elements[2].clone())
         }
@@ -127,6 +127,6 @@ pub fn tail_token(tail: &Term) -> String {
 }
 
 /// Sends `auth` as a request of type `kind`; the reply's `{io, Result, Tail}` parts.
-pub async fn ask(dev: &mut crate::common::Client, auth: Auth<'_>, kind: &str) -> (Term, Term) {
+pub async fn ask(dev: &mut super::harness::Client, auth: Auth<'_>, kind: &str) -> (Term, Term) {
     io(&dev.request(auth.encode(kind)).await)
 }

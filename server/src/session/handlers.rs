@@ -1,0 +1,57 @@
+//! What a session does with the registry's messages: deliver a message, close now
+//! (handing a persistent state to a takeover), drain for a graceful shutdown.
+
+use actix::prelude::*;
+use tokio::sync::oneshot;
+
+use super::{
+    actor::{Phase, Session},
+    messages::{Drain, Kick, Push},
+    state::SessionState,
+};
+
+impl Handler<Push> for Session {
+    type Result = ();
+
+    fn handle(&mut self, m: Push, ctx: &mut Context<Self>) {
+        self.deliver(m.0.payload, m.0.qos);
+        self.flush_or_stop(ctx);
+    }
+}
+
+impl Handler<Kick> for Session {
+    type Result = Option<SessionState>;
+
+    fn handle(&mut self, m: Kick, ctx: &mut Context<Self>) -> Option<SessionState> {
+        log::debug!("{}: connection closed ({:?})", self.peer, m.reason);
+        let handed = match std::mem::replace(&mut self.phase, Phase::Closing) {
+            Phase::Live(live) => {
+                self.shared.router.disconnected(&live.caller);
+                if m.hand_over && live.persistent {
+                    live.state
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        ctx.stop();
+        handed
+    }
+}
+
+impl Handler<Drain> for Session {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: Drain, ctx: &mut Context<Self>) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        self.draining = Some(Box::new(tx));
+        if !self.busy && self.requests.is_empty() {
+            self.close(ctx);
+        }
+        // The sender is dropped when the actor is: that is the answer.
+        Box::pin(async move {
+            let _ = rx.await;
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! A session's life: started on an accepted socket with its packet stream, its flusher
+//! and its watchdog; closed after what it wrote is flushed, its persistent state
+//! parked with the registry; its connection counted out when it stops.
+
+use std::{
+    collections::VecDeque,
+    net::SocketAddr,
+    sync::{atomic::Ordering, Arc},
+    time::{Duration, Instant},
+};
+
+use actix::prelude::*;
+use tokio::net::TcpStream;
+
+use super::{
+    actor::{Phase, Session},
+    keep_alive::Watchdog,
+    out::Out,
+    timer::{Tick, Timer},
+    write::Flusher,
+};
+use crate::{mqtt as framing, registry::Detach, worker::Shared};
+
+impl Session {
+    /// Starts a session for an accepted socket on the current arbiter.
+    pub fn spawn(stream: TcpStream, peer: SocketAddr, conn_id: u64, shared: Arc<Shared<Session>>) {
+        let _ = stream.set_nodelay(true);
+        Session::create(move |ctx| {
+            let (read, io) = framing::split(stream, shared.config.server.max_packet_size);
+            ctx.add_stream(read);
+            let out = Out::new(io, shared.config.session.max_write_buffer_bytes);
+            ctx.spawn(Flusher);
+            let connect_by = Duration::from_secs(shared.config.server.connect_timeout_secs);
+            ctx.spawn(Watchdog);
+            Session {
+                conn_id,
+                peer: peer.into(),
+                shared,
+                out,
+                phase: Phase::Connecting,
+                last_seen: Tick::now(),
+                timer: Some(Timer::new(Instant::now() + connect_by)),
+                requests: VecDeque::new(),
+                busy: false,
+                draining: None,
+                closing_after_ack: false,
+            }
+        });
+    }
+
+    /// Closes the connection after what is written has been flushed.
+    pub(super) fn close(&mut self, ctx: &mut Context<Self>) {
+        if !matches!(self.phase, Phase::Closing) {
+            self.park_state();
+            self.phase = Phase::Closing;
+        }
+        self.out.close();
+        // A peer that stops reading must not keep the actor alive for ever.
+        ctx.run_later(Duration::from_secs(5), |_, ctx| ctx.stop());
+    }
+
+    /// On leaving the live phase: hand a persistent session's state to the registry.
+    pub(super) fn park_state(&mut self) {
+        if let Phase::Live(live) = std::mem::replace(&mut self.phase, Phase::Closing) {
+            self.shared.router.disconnected(&live.caller);
+            let state = if live.persistent { live.state } else { None };
+            self.shared.registry.do_send(Detach {
+                client_id: live.caller.client_id.shared(),
+                conn_id: self.conn_id,
+                state,
+            });
+        }
+    }
+}
+
+impl Actor for Session {
+    type Context = Context<Self>;
+
+    fn stopped(&mut self, _: &mut Context<Self>) {
+        self.park_state();
+        self.shared.connections.fetch_sub(1, Ordering::Relaxed);
+        self.shared.per_ip.release(self.peer.ip());
+        log::trace!("{}: connection {} closed", self.peer, self.conn_id);
+    }
+}

@@ -1,0 +1,31 @@
+//! What the sessions of one worker thread share: the server's configuration, registry
+//! and connection counts, and the worker's own router, whose Auth and Profile actors
+//! run on the worker's thread (a request does not cross threads to reach them).
+
+use std::sync::{atomic::AtomicUsize, Arc};
+
+use actix::Addr;
+
+use crate::{
+    config::Config,
+    guard::PerIpConnections,
+    registry::{Connection, Registry},
+    router::Router,
+};
+
+/// The state the sessions of one worker share. `C` is the connection actor the
+/// registry keeps track of (the session; named by the session, so this module does not
+/// depend on it).
+pub struct Shared<C: Connection> {
+    /// The configuration the server started with.
+    pub config: Arc<Config>,
+    /// Who is connected.
+    pub registry: Addr<Registry<C>>,
+    /// Where requests go.
+    pub router: Router,
+    /// Open client connections (all workers), for `server.max_connections`.
+    pub connections: Arc<AtomicUsize>,
+    /// Open client connections per address (all workers), for
+    /// `server.max_connections_per_ip`.
+    pub per_ip: Arc<PerIpConnections>,
+}

@@ -1,0 +1,11 @@
+//! The helpers the end-to-end tests share: a server on port 0 with its clients
+//! ([`harness`]), raw MQTT connections ([`raw`]), the `roster` binary as a child
+//! process ([`process`]), requests and replies as Erlang terms ([`etf`],
+//! [`profile_wire`]), and the captured log ([`logs`]).
+
+pub mod etf;
+pub mod harness;
+pub mod logs;
+pub mod process;
+pub mod profile_wire;
+pub mod raw;
