@@ -1,30 +1,52 @@
-//! `roster [serve]`: bind the MQTT listener, start the server, wait for SIGINT or
-//! SIGTERM, drain, exit.
+//! `roster [serve]`: bind the configured listeners (plain MQTT, TLS, WebSocket), start
+//! the server, re-read the TLS pair on SIGHUP, wait for SIGINT or SIGTERM, drain, exit.
 
 use std::process::ExitCode;
 
-use roster_server::{config::Config, server::Server};
+use roster_server::{config::Config, listeners::Listeners, server::Server};
 
-/// Serves until a signal; exit 1 when the listener cannot be bound, 2 when the server
+/// Serves until a signal; exit 1 when a listener cannot be bound, 2 when the server
 /// cannot start (its message names the file or key).
 pub async fn serve(config: Config) -> ExitCode {
-    let listen = config.server.mqtt_listen.clone();
-    let listener = match bind(&listen, config.server.listen_backlog).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("roster: cannot listen on {listen}: {e}");
-            return ExitCode::from(1);
+    let backlog = config.server.listen_backlog;
+    let mut listeners = Listeners::default();
+    let wanted = [
+        (&config.server.mqtt_listen, &mut listeners.mqtt),
+        (&config.tls.mqtt_listen, &mut listeners.tls),
+        (&config.websocket.listen, &mut listeners.websocket),
+    ];
+    for (listen, slot) in wanted {
+        if listen.is_empty() {
+            continue;
         }
-    };
-    let server = match Server::start(listener, config) {
+        match bind(listen, backlog).await {
+            Ok(l) => *slot = Some(l),
+            Err(e) => {
+                eprintln!("roster: cannot listen on {listen}: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let wss = config.websocket.tls;
+    let server = match Server::start_with(listeners, config) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("roster: cannot start: {e}");
             return ExitCode::from(2);
         }
     };
-    log::info!("roster listening for MQTT on {}", server.local_addr());
-    wait_for_signal().await;
+    let bound = server.bound();
+    if let Some(addr) = bound.mqtt {
+        log::info!("roster listening for MQTT on {addr}");
+    }
+    if let Some(addr) = bound.tls {
+        log::info!("roster listening for MQTT over TLS on {addr}");
+    }
+    if let Some(addr) = bound.websocket {
+        let kind = if wss { "secure WebSocket" } else { "WebSocket" };
+        log::info!("roster listening for MQTT over {kind} on {addr}");
+    }
+    wait_for_stop(&server).await;
     log::info!("shutting down");
     server.shutdown().await;
     log::info!("stopped");
@@ -50,17 +72,25 @@ async fn bind(listen: &str, backlog: u32) -> std::io::Result<std::net::TcpListen
     Err(last.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
 }
 
-async fn wait_for_signal() {
+/// Waits for SIGINT or SIGTERM; on each SIGHUP re-reads the TLS pair meanwhile.
+async fn wait_for_stop(server: &Server) {
     use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return,
+            _ = term.recv() => return,
+            _ = hup.recv() => match server.reload_tls() {
+                Ok(Some(cert)) => log::info!("SIGHUP: TLS certificate re-read from {}", cert.display()),
+                Ok(None) => log::info!("SIGHUP: no TLS listener, nothing to re-read"),
+                Err(e) => log::warn!("SIGHUP: {e}; keeping the certificate in use"),
+            },
         }
     }
 }

@@ -1,39 +1,47 @@
-//! The accept loop: takes every connection waiting on the listener, refuses those over
-//! the connection limits before reading a byte, and hands the rest to the worker
-//! arbiters in one message per worker per wake-up.
+//! The accept loop: takes every connection waiting on the listeners (plain, TLS,
+//! WebSocket: one loop, so the per-address limits count them together), refuses those
+//! over the connection limits before reading a byte, and hands the rest to the worker
+//! arbiters in one message per worker per wake-up. A TLS or WebSocket connection runs
+//! its handshakes on its worker, under `server.connect_timeout_secs`, before its
+//! session starts; it holds its place in the connection counts meanwhile.
 //!
 //! Accepting on the std listener (through `AsyncFd`) gives plain sockets: they are
 //! registered once, with their worker's reactor, instead of with this thread's first
 //! and moved (an `epoll_ctl` add and delete, and an allocation, per connection).
 
 use std::{
+    future::poll_fn,
     io,
     net::{SocketAddr, TcpListener, TcpStream},
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc,
     },
+    task::Poll,
     time::Duration,
 };
 
 use actix::prelude::*;
-use tokio::{io::unix::AsyncFd, sync::oneshot};
+use tokio::{io::unix::AsyncFdReadyGuard, sync::oneshot};
 
 use crate::{
     guard::{ConnectRate, RefusalLog},
+    listeners::Serving,
     session::Session,
+    transport::{upgrade::Upgrade, Conn},
     worker::Shared,
 };
 
 /// Most connections taken per wake-up, so the stop signal is never kept waiting long.
 const BATCH: usize = 256;
 
-/// Accepted connections on their way to one worker.
-type Batch = Vec<(TcpStream, SocketAddr, u64)>;
+/// Accepted connections on their way to one worker, with their listener's handshake
+/// (`None` for plain MQTT).
+type Batch = Vec<(TcpStream, SocketAddr, u64, Option<Arc<Upgrade>>)>;
 
 /// Accepts until `stop` fires; spreads connections over `workers` in turn.
 pub(crate) async fn accept_loop(
-    listener: AsyncFd<TcpListener>,
+    listeners: Vec<Serving>,
     workers: Vec<(ArbiterHandle, Arc<Shared<Session>>)>,
     mut stop: oneshot::Receiver<()>,
 ) {
@@ -43,27 +51,32 @@ pub(crate) async fn accept_loop(
     let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip);
     let mut refusals = RefusalLog::default();
     let mut batches: Vec<Batch> = workers.iter().map(|_| Vec::new()).collect();
+    let mut first = 0;
     loop {
-        let mut ready = tokio::select! {
+        let (listener, mut ready) = tokio::select! {
             _ = &mut stop => break,
-            ready = listener.readable() => match ready {
-                Ok(ready) => ready,
-                Err(e) => {
+            ready = readable(&listeners, first) => match ready {
+                (listener, Ok(ready)) => (listener, ready),
+                (_, Err(e)) => {
                     log::warn!("listener failed: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
         };
+        // The next wake-up looks at the next listener first: none starves the others.
+        first = (listener + 1) % listeners.len();
+        let upgrade = &listeners[listener].upgrade;
         let mut failed = None;
         for _ in 0..BATCH {
-            match listener.get_ref().accept() {
+            match ready.get_inner().accept() {
                 Ok((stream, peer)) => {
                     if !admit(&shared, &mut rate, &mut refusals, peer) {
                         continue;
                     }
                     let id = next_id.fetch_add(1, Ordering::Relaxed);
-                    batches[(id as usize) % workers.len()].push((stream, peer, id));
+                    let batch = &mut batches[(id as usize) % workers.len()];
+                    batch.push((stream, peer, id, upgrade.clone()));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     ready.clear_ready();
@@ -92,6 +105,23 @@ pub(crate) async fn accept_loop(
     log::info!("stopped accepting connections");
 }
 
+/// The first listener with connections waiting, looking from `first` on: its index
+/// and its readiness.
+async fn readable(
+    listeners: &[Serving],
+    first: usize,
+) -> (usize, io::Result<AsyncFdReadyGuard<'_, TcpListener>>) {
+    poll_fn(|cx| {
+        for i in (first..listeners.len()).chain(0..first) {
+            if let Poll::Ready(ready) = listeners[i].fd.poll_read_ready(cx) {
+                return Poll::Ready((i, ready));
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
 /// Counts an accepted connection against the limits; false (and the socket is
 /// dropped, which closes it, before any byte is read) when one is reached.
 fn admit(
@@ -117,19 +147,47 @@ fn admit(
     true
 }
 
-/// On a worker: registers each socket with this worker's reactor and starts its session.
+/// On a worker: registers each socket with this worker's reactor and starts its session
+/// (after its handshakes, for TLS and WebSocket).
 fn start_sessions(batch: Batch, shared: &Arc<Shared<Session>>) {
-    for (stream, peer, id) in batch {
+    for (stream, peer, id, upgrade) in batch {
         let registered = stream
             .set_nonblocking(true)
             .and_then(|()| tokio::net::TcpStream::from_std(stream));
-        match registered {
-            Ok(stream) => Session::spawn(stream, peer, id, shared.clone()),
+        let stream = match registered {
+            Ok(stream) => stream,
             Err(e) => {
-                shared.connections.fetch_sub(1, Ordering::Relaxed);
-                shared.per_ip.release(peer.ip());
+                release(shared, peer);
                 log::warn!("{peer}: cannot register socket: {e}");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        match upgrade {
+            None => Session::spawn(Conn::Tcp(stream), peer, id, shared.clone()),
+            Some(upgrade) => {
+                let shared = shared.clone();
+                actix_rt::spawn(async move {
+                    let by = Duration::from_secs(shared.config.server.connect_timeout_secs);
+                    match tokio::time::timeout(by, upgrade.run(stream)).await {
+                        Ok(Ok(conn)) => Session::spawn(conn, peer, id, shared),
+                        Ok(Err(e)) => {
+                            release(&shared, peer);
+                            log::debug!("{peer}: {upgrade} handshake failed: {e}");
+                        }
+                        Err(_) => {
+                            release(&shared, peer);
+                            log::debug!("{peer}: no {upgrade} handshake within {by:?}");
+                        }
+                    }
+                });
             }
         }
     }
+}
+
+/// Counts out a connection that never got its session.
+fn release(shared: &Shared<Session>, peer: SocketAddr) {
+    shared.connections.fetch_sub(1, Ordering::Relaxed);
+    shared.per_ip.release(peer.ip());
 }

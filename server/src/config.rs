@@ -10,7 +10,10 @@ use roster_actors::{
 };
 use serde::Deserialize;
 
-use crate::term::Limits;
+use crate::{
+    term::Limits,
+    transport::config::{self as transport, TlsConfig, WebSocketConfig},
+};
 
 /// The whole configuration file. Each section has its own struct; all keys have defaults,
 /// so an empty file is a valid configuration.
@@ -19,6 +22,10 @@ use crate::term::Limits;
 pub struct Config {
     /// Network listener and MQTT packet limits.
     pub server: ServerConfig,
+    /// MQTT over TLS, and the certificate of every TLS listener.
+    pub tls: TlsConfig,
+    /// MQTT over WebSocket.
+    pub websocket: WebSocketConfig,
     /// Persistent-session behaviour.
     pub session: SessionConfig,
     /// The SQLite file.
@@ -45,6 +52,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             server: ServerConfig::default(),
+            tls: TlsConfig::default(),
+            websocket: WebSocketConfig::default(),
             session: SessionConfig::default(),
             storage: StoreConfig::default(),
             auth: AuthConfig::default(),
@@ -62,7 +71,7 @@ impl Default for Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
-    /// Address of the MQTT listener.
+    /// Address of the plain MQTT listener; empty turns it off.
     pub mqtt_listen: String,
     /// Connections the kernel queues before they are accepted (capped by
     /// `net.core.somaxconn`); bursts of CONNECTs beyond it wait a SYN retransmit.
@@ -237,6 +246,21 @@ impl Config {
                 message: "must be at least server.max_packet_size".into(),
             });
         }
+        transport::validate(&self.tls, &self.websocket)
+            .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
+        if [
+            &self.server.mqtt_listen,
+            &self.tls.mqtt_listen,
+            &self.websocket.listen,
+        ]
+        .iter()
+        .all(|l| l.is_empty())
+        {
+            return Err(ConfigError::Invalid {
+                key: "server.mqtt_listen",
+                message: "every listener is off (tls.mqtt_listen and websocket.listen too)".into(),
+            });
+        }
         if self.session.max_pending_requests == 0 {
             return Err(ConfigError::Invalid {
                 key: "session.max_pending_requests",
@@ -313,6 +337,20 @@ mod tests {
         assert_eq!(json.log.format, LogFormat::Json);
         let err = Config::parse("[log]\nformat = \"xml\"\n").unwrap_err();
         assert!(err.to_string().contains("xml"), "{err}");
+    }
+
+    #[test]
+    fn transports_are_off_by_default_and_checked() {
+        let c = Config::default();
+        assert!(c.tls.mqtt_listen.is_empty() && c.websocket.listen.is_empty());
+        let err = Config::parse("[tls]\nmqtt_listen = \"127.0.0.1:8883\"\n").unwrap_err();
+        assert!(err.to_string().contains("tls.cert"), "{err}");
+        let err = Config::parse("[tls]\nmin_version = \"1.1\"\n").unwrap_err();
+        assert!(err.to_string().contains("1.1"), "{err}");
+        let err = Config::parse("[server]\nmqtt_listen = \"\"\n").unwrap_err();
+        assert!(err.to_string().contains("every listener is off"), "{err}");
+        let ws_only = "[server]\nmqtt_listen = \"\"\n[websocket]\nlisten = \"127.0.0.1:8083\"\n";
+        assert_eq!(Config::parse(ws_only).unwrap().websocket.path, "/mqtt");
     }
 
     #[test]

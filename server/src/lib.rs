@@ -14,11 +14,15 @@
 //!   persistent sessions parked between connections, and the shutdown drain. It knows
 //!   a session only as a [`registry::Connection`], so it reads without the session.
 //! - The [`guard`] holds the per-address limits: connection rate, failed verifies.
+//! - Every listener ([`listeners`]: plain MQTT, TLS, WebSocket, secure WebSocket)
+//!   feeds the same sessions: [`transport`] turns each accepted socket into one
+//!   connection a session reads and writes, whatever it travels over.
 
 mod accept;
 pub mod client_id;
 pub mod config;
 pub mod guard;
+pub mod listeners;
 pub mod mqtt;
 pub mod registry;
 pub mod router;
@@ -26,4 +30,5 @@ pub mod server;
 pub mod session;
 pub mod term;
 pub mod topic;
+pub mod transport;
 pub mod worker;

@@ -1,5 +1,6 @@
-//! The listener: binds nothing itself (it takes a bound listener, so tests use port 0),
-//! accepts, spreads connections over worker arbiters, and shuts down gracefully.
+//! The server: binds nothing itself (it takes bound listeners, so tests use port 0),
+//! starts the domain and the workers, accepts, spreads connections over worker
+//! arbiters, reloads the TLS pair on demand, and shuts down gracefully.
 
 use std::{
     io,
@@ -18,15 +19,17 @@ use roster_actors::{
     secret::CodeKey,
     store::{Store, StoreError},
 };
-use tokio::{io::unix::AsyncFd, sync::oneshot};
+use tokio::sync::oneshot;
 
 use crate::{
     accept,
     config::Config,
     guard::{PerIpConnections, VerifyGuard},
+    listeners::{self, Bound, ListenerError, Listeners},
     registry::{Close, Deliver, DrainAll, Presence, Registry},
     router::{profile::change_payload, Router},
     session::{outbox::Outgoing, Session},
+    transport::tls::{TlsError, TlsKeys},
     worker::Shared,
 };
 
@@ -34,9 +37,10 @@ use crate::{
 /// binary exits with code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The listener could not be set up.
-    #[error("listener: {0}")]
-    Listen(#[from] io::Error),
+    /// A listener could not be set up, or the `[tls]` pair is unusable (the message
+    /// names the file).
+    #[error("{0}")]
+    Listen(#[from] ListenerError),
     /// The database could not be opened (locked, unreadable, too new).
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -86,7 +90,9 @@ impl Hub for RegistryHub {
 /// A running server.
 pub struct Server {
     /// Where it listens.
-    addr: SocketAddr,
+    bound: Bound,
+    /// The TLS pair its TLS listeners serve, for reloads.
+    tls: Option<Arc<TlsKeys>>,
     /// Tells the accept loop to stop.
     stop_accepting: Option<oneshot::Sender<()>>,
     /// Shared state, for the drain.
@@ -98,14 +104,16 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the database, starts the domain actors and serves `listener`, inside the
-    /// current actix system.
+    /// Opens the database, starts the domain actors and serves plain MQTT on
+    /// `listener`, inside the current actix system.
     pub fn start(listener: std::net::TcpListener, config: Config) -> Result<Server, StartError> {
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        // SAFETY: the std listener owns its descriptor for as long as it lives, and the
-        // AsyncFd owns the listener: the descriptor stays open and the same throughout.
-        let listener = unsafe { AsyncFd::register(listener) }.map_err(io::Error::from)?;
+        Self::start_with(Listeners::mqtt(listener), config)
+    }
+
+    /// Like [`Server::start`], serving each of `listeners` (plain, TLS, WebSocket),
+    /// all feeding the same sessions.
+    pub fn start_with(listeners: Listeners, config: Config) -> Result<Server, StartError> {
+        let prepared = listeners::prepare(listeners, &config)?;
         let config = Arc::new(config);
         let store = Store::open(&config.storage)?;
         let key_path = config
@@ -177,9 +185,10 @@ impl Server {
         }
         let shared = per_worker[0].1.clone();
         let (tx, rx) = oneshot::channel();
-        actix_rt::spawn(accept::accept_loop(listener, per_worker, rx));
+        actix_rt::spawn(accept::accept_loop(prepared.serving, per_worker, rx));
         Ok(Server {
-            addr,
+            bound: prepared.bound,
+            tls: prepared.tls,
             stop_accepting: Some(tx),
             shared,
             workers,
@@ -187,9 +196,28 @@ impl Server {
         })
     }
 
-    /// The bound address.
+    /// The first listener's address: plain MQTT's, when it is served.
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        let b = self.bound;
+        b.mqtt
+            .or(b.tls)
+            .or(b.websocket)
+            .expect("a server serves a listener")
+    }
+
+    /// Every listener's address.
+    pub fn bound(&self) -> Bound {
+        self.bound
+    }
+
+    /// Re-reads the `[tls]` pair: new handshakes get it, open connections keep theirs.
+    /// On an error (it names the file) the old pair stays. Ok(None) when no listener
+    /// serves TLS; else the certificate file read.
+    pub fn reload_tls(&self) -> Result<Option<&std::path::Path>, TlsError> {
+        match &self.tls {
+            Some(keys) => keys.reload().map(|()| Some(keys.cert_path())),
+            None => Ok(None),
+        }
     }
 
     /// Shared state, for tests that inspect the registry.

@@ -1,10 +1,9 @@
-//! One connection's socket, shared by its two directions: [`PacketReader`] decodes
-//! packets and holds a read buffer only while bytes are pending (an idle connection
-//! holds none); the session's write side writes to the same stream. Both use the
-//! stream's readiness (`poll_*_ready` + `try_*`), so no `into_split` `Arc` is needed.
+//! One connection's read side: [`PacketReader`] decodes packets from a [`Conn`] and
+//! holds a read buffer only while bytes are pending (an idle connection holds none);
+//! the session's write side writes to the same connection, shared through an `Rc` on
+//! the session's thread (no `into_split` `Arc`).
 
 use std::{
-    io,
     pin::Pin,
     rc::Rc,
     task::{ready, Context, Poll},
@@ -13,19 +12,15 @@ use std::{
 use bytes::BytesMut;
 use futures_core::Stream;
 use mqtt::packet::VariablePacket;
-use tokio::{io::Interest, net::TcpStream};
 use tokio_util::codec::Decoder;
 
 use super::codec::{CodecError, MqttCodec};
+use crate::transport::Conn;
 
-/// Room made for one read when the buffer lacks it: enough for a typical request and
-/// its acknowledgements at once.
-const READ_CHUNK: usize = 512;
-
-/// Splits `stream` into a packet reader (packets above `max_packet_size` are refused
-/// from their fixed header) and the stream for the write side.
-pub fn split(stream: TcpStream, max_packet_size: u32) -> (PacketReader, Rc<TcpStream>) {
-    let io = Rc::new(stream);
+/// Splits `conn` into a packet reader (packets above `max_packet_size` are refused
+/// from their fixed header) and the connection for the write side.
+pub fn split(conn: Conn, max_packet_size: u32) -> (PacketReader, Rc<Conn>) {
+    let io = Rc::new(conn);
     (
         PacketReader {
             io: io.clone(),
@@ -39,8 +34,8 @@ pub fn split(stream: TcpStream, max_packet_size: u32) -> (PacketReader, Rc<TcpSt
 
 /// The read side: a stream of decoded packets, ending at EOF or after the first error.
 pub struct PacketReader {
-    /// The socket.
-    io: Rc<TcpStream>,
+    /// The connection.
+    io: Rc<Conn>,
     /// Bytes read and not yet decoded; released whenever it is empty.
     buf: BytesMut,
     /// Frames with the size limit.
@@ -74,12 +69,7 @@ impl Stream for PacketReader {
                     }
                 }
             }
-            if let Err(e) = ready!(this.io.poll_read_ready(cx)) {
-                this.done = true;
-                return Poll::Ready(Some(Err(e.into())));
-            }
-            let read = read_some(&this.io, &mut this.buf);
-            match read {
+            match ready!(this.io.poll_read(cx, &mut this.buf)) {
                 Ok(0) => {
                     // EOF; a partial packet left in the buffer is dropped with it.
                     this.done = true;
@@ -87,8 +77,6 @@ impl Stream for PacketReader {
                     return Poll::Ready(None);
                 }
                 Ok(_) => {}
-                // Readiness was stale: try_read cleared it, poll again.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => {
                     this.done = true;
                     return Poll::Ready(Some(Err(e.into())));
@@ -98,49 +86,12 @@ impl Stream for PacketReader {
     }
 }
 
-/// One read into `buf`. A read that fills less than the room it was offered drained
-/// the socket, so its readiness is cleared at once: the next poll waits for new bytes
-/// instead of paying a `recv` that can only say `EAGAIN` (one syscall per request
-/// saved). Readiness that turns out stale gives `WouldBlock`, clearing it too.
-fn read_some(io: &TcpStream, buf: &mut BytesMut) -> io::Result<usize> {
-    let mut got = 0;
-    let read = io.try_io(Interest::READABLE, || {
-        let (n, room) = if buf.capacity() == 0 {
-            // Readiness may be stale: read onto the stack first, so a connection that
-            // turns out idle allocates nothing.
-            let mut chunk = [0u8; READ_CHUNK];
-            let n = io.try_read(&mut chunk)?;
-            if n > 0 {
-                buf.reserve(READ_CHUNK);
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            (n, READ_CHUNK)
-        } else {
-            if buf.capacity() - buf.len() < READ_CHUNK / 2 {
-                buf.reserve(READ_CHUNK);
-            }
-            let room = buf.capacity() - buf.len();
-            (io.try_read_buf(buf)?, room)
-        };
-        got = n;
-        if n > 0 && n < room {
-            // Tells try_io to clear the readiness; the bytes are in `buf`.
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        Ok(n)
-    });
-    match read {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok(got),
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use mqtt::packet::{PingreqPacket, PublishPacket, QoSWithPacketIdentifier};
     use mqtt::{Encodable, TopicName};
-    use tokio::io::AsyncWriteExt;
+    use tokio::{io::AsyncWriteExt, net::TcpStream};
 
     async fn pair() -> (TcpStream, TcpStream) {
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -158,7 +109,7 @@ mod tests {
     #[tokio::test]
     async fn packets_in_pieces_and_together_then_eof_with_no_buffer_held() {
         let (mut client, server) = pair().await;
-        let (mut reader, _writer) = split(server, 1024);
+        let (mut reader, _writer) = split(server.into(), 1024);
         let publish = PublishPacket::new(
             TopicName::new("events/x").unwrap(),
             QoSWithPacketIdentifier::Level1(3),
@@ -199,7 +150,7 @@ mod tests {
         // the next one must still wake the reader (one request at a time, as a client
         // waiting for each reply sends them).
         let (mut client, server) = pair().await;
-        let (mut reader, _writer) = split(server, 1024);
+        let (mut reader, _writer) = split(server.into(), 1024);
         let mut ping = Vec::new();
         PingreqPacket::new().encode(&mut ping).unwrap();
         for _ in 0..100 {
@@ -217,7 +168,7 @@ mod tests {
     #[tokio::test]
     async fn oversize_is_refused_and_the_stream_ends() {
         let (mut client, server) = pair().await;
-        let (mut reader, _writer) = split(server, 64);
+        let (mut reader, _writer) = split(server.into(), 64);
         client
             .write_all(&[0x30, 0xFF, 0xFF, 0xFF, 0x7F])
             .await

@@ -1,6 +1,7 @@
-//! A session's life: started on an accepted socket with its packet stream, its flusher
-//! and its watchdog; closed after what it wrote is flushed, its persistent state
-//! parked with the registry; its connection counted out when it stops.
+//! A session's life: started on an accepted connection (TCP, TLS or WebSocket: the
+//! same session) with its packet stream, its flusher and its watchdog; closed after
+//! what it wrote is flushed, its persistent state parked with the registry; its
+//! connection counted out when it stops.
 
 use std::{
     collections::VecDeque,
@@ -10,7 +11,6 @@ use std::{
 };
 
 use actix::prelude::*;
-use tokio::net::TcpStream;
 
 use super::{
     actor::{Phase, Session},
@@ -19,14 +19,13 @@ use super::{
     timer::{Tick, Timer},
     write::Flusher,
 };
-use crate::{mqtt as framing, registry::Detach, worker::Shared};
+use crate::{mqtt as framing, registry::Detach, transport::Conn, worker::Shared};
 
 impl Session {
-    /// Starts a session for an accepted socket on the current arbiter.
-    pub fn spawn(stream: TcpStream, peer: SocketAddr, conn_id: u64, shared: Arc<Shared<Session>>) {
-        let _ = stream.set_nodelay(true);
+    /// Starts a session for an accepted connection on the current arbiter.
+    pub fn spawn(conn: Conn, peer: SocketAddr, conn_id: u64, shared: Arc<Shared<Session>>) {
         Session::create(move |ctx| {
-            let (read, io) = framing::split(stream, shared.config.server.max_packet_size);
+            let (read, io) = framing::split(conn, shared.config.server.max_packet_size);
             ctx.add_stream(read);
             let out = Out::new(io, shared.config.session.max_write_buffer_bytes);
             ctx.spawn(Flusher);

@@ -9,6 +9,9 @@
 //! A client that stops reading would otherwise grow the kept bytes without bound, so
 //! a packet beyond the limit is refused, the write side stays refused (the stream is
 //! broken from then on) and the session closes the connection.
+//!
+//! A TLS or WebSocket connection may keep what it was given (records, frames) until
+//! flushed: the turn's flush pushes it at once, and what is left is the flusher's.
 
 use std::{
     io,
@@ -18,18 +21,17 @@ use std::{
 
 use bytes::{Buf, BytesMut};
 use mqtt::packet::VariablePacket;
-use tokio::net::TcpStream;
 use tokio_util::codec::Encoder;
 
-use crate::mqtt::MqttCodec;
+use crate::{mqtt::MqttCodec, transport::Conn};
 
 /// Bytes the queue starts with: a turn's packets usually fit without growing it.
 const TURN_ROOM: usize = 512;
 
 /// One connection's write side.
 pub(super) struct Out {
-    /// The socket, shared with the packet reader.
-    io: Rc<TcpStream>,
+    /// The connection, shared with the packet reader.
+    io: Rc<Conn>,
     /// Bytes queued and not yet taken by the socket; unallocated once it took them.
     pending: BytesMut,
     /// Most bytes `pending` may hold (4 bytes, not 8: the session is kept small;
@@ -43,11 +45,13 @@ pub(super) struct Out {
     failed: Option<io::Error>,
     /// Close once everything kept is written.
     closing: bool,
+    /// A TLS or WebSocket connection still keeps bytes it was given: flush it.
+    unflushed: bool,
 }
 
 impl Out {
     /// The write side of `io`, keeping at most `max` bytes the socket has not taken.
-    pub(super) fn new(io: Rc<TcpStream>, max: u64) -> Out {
+    pub(super) fn new(io: Rc<Conn>, max: u64) -> Out {
         Out {
             io,
             pending: BytesMut::new(),
@@ -56,6 +60,7 @@ impl Out {
             overflowed: false,
             failed: None,
             closing: false,
+            unflushed: false,
         }
     }
 
@@ -93,9 +98,18 @@ impl Out {
         if self.pending.is_empty() && self.pending.capacity() > 0 {
             // Everything taken: give the buffer back, so an idle connection holds none.
             self.pending = BytesMut::new();
+            self.push_kept();
         }
-        if !self.pending.is_empty() || self.failed.is_some() {
+        if !self.pending.is_empty() || self.failed.is_some() || self.unflushed {
             self.wake();
+        }
+    }
+
+    /// Has a TLS or WebSocket connection send what it keeps, as far as it can now.
+    fn push_kept(&mut self) {
+        match self.io.try_flush() {
+            Ok(done) => self.unflushed = !done,
+            Err(e) => self.failed = Some(e),
         }
     }
 
@@ -133,6 +147,9 @@ impl Out {
         }
         match self.poll_flush(task) {
             Poll::Ready(Ok(())) if !self.closing => Poll::Pending,
+            // A TLS close_notify or a WebSocket close frame, as far as it goes: the
+            // session's stop timer bounds a peer that takes nothing more.
+            Poll::Ready(Ok(())) => self.io.poll_shutdown(task),
             done => done,
         }
     }
@@ -143,18 +160,21 @@ impl Out {
             return Poll::Ready(Err(e));
         }
         while !self.pending.is_empty() {
-            if let Err(e) = std::task::ready!(self.io.poll_write_ready(cx)) {
-                return Poll::Ready(Err(e));
-            }
-            match self.io.try_write(&self.pending) {
+            match std::task::ready!(self.io.poll_write(cx, &self.pending)) {
                 Ok(n) => self.pending.advance(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => return Poll::Ready(Err(e)),
             }
+            self.unflushed = true;
         }
         if self.pending.capacity() > 0 {
             // Drained: give the buffer back, so an idle connection holds none.
             self.pending = BytesMut::new();
+        }
+        if self.unflushed {
+            if let Err(e) = std::task::ready!(self.io.poll_flush(cx)) {
+                return Poll::Ready(Err(e));
+            }
+            self.unflushed = false;
         }
         Poll::Ready(Ok(()))
     }
@@ -166,7 +186,7 @@ mod tests {
 
     use mqtt::packet::{PingrespPacket, PublishPacket, QoSWithPacketIdentifier};
     use mqtt::TopicName;
-    use tokio::net::TcpListener;
+    use tokio::net::{TcpListener, TcpStream};
 
     use super::*;
 
@@ -193,7 +213,7 @@ mod tests {
     #[tokio::test]
     async fn a_turn_goes_out_in_one_write_and_keeps_no_buffer() {
         let (client, server) = pair().await;
-        let mut out = Out::new(Rc::new(server), 1 << 20);
+        let mut out = Out::new(Rc::new(server.into()), 1 << 20);
         out.write(PingrespPacket::new().into());
         out.write(PingrespPacket::new().into());
         assert_eq!(out.pending(), 4, "queued until the turn ends");
@@ -209,7 +229,7 @@ mod tests {
     async fn keeps_what_a_slow_reader_leaves_up_to_the_limit_then_refuses() {
         let (client, server) = pair().await;
         let limit = 2_000_000;
-        let mut out = Out::new(Rc::new(server), limit);
+        let mut out = Out::new(Rc::new(server.into()), limit);
         // The client reads nothing: the kernel's buffers fill, then ours, then refusal.
         let mut sent = 0;
         while !out.overflowed() {
@@ -231,7 +251,7 @@ mod tests {
     #[tokio::test]
     async fn what_was_kept_goes_out_in_order_once_the_client_reads() {
         let (client, server) = pair().await;
-        let mut out = Out::new(Rc::new(server), 64 << 20);
+        let mut out = Out::new(Rc::new(server.into()), 64 << 20);
         let packets = 100;
         for _ in 0..packets {
             out.write(big());
