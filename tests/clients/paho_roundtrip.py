@@ -1,15 +1,26 @@
 """paho-mqtt client for the roster tests: connect, subscribe to the own actions topic,
-publish one request at each QoS and print each reply's QoS and hex payload.
+publish one request at each QoS (or at the one --qos names) and print each reply's QoS
+and hex payload. With --tls CA_FILE it connects over TLS, trusting that CA only.
 
-usage: paho_roundtrip.py HOST PORT CLIENT_ID REQUEST_HEX
+usage: paho_roundtrip.py HOST PORT CLIENT_ID REQUEST_HEX [--tls CA_FILE] [--qos N]
 """
+import argparse
 import sys
 import threading
 
 import paho.mqtt.client as mqtt
 
-host, port, client_id, request_hex = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-request = bytes.fromhex(request_hex)
+args = argparse.ArgumentParser()
+args.add_argument("host")
+args.add_argument("port", type=int)
+args.add_argument("client_id")
+args.add_argument("request_hex")
+args.add_argument("--tls", metavar="CA_FILE")
+args.add_argument("--qos", type=int, choices=(0, 1, 2))
+args = args.parse_args()
+host, port, client_id = args.host, args.port, args.client_id
+request = bytes.fromhex(args.request_hex)
+levels = (0, 1, 2) if args.qos is None else (args.qos,)
 actions = f"actions/1/api/{client_id}"
 replies = []
 done = threading.Event()
@@ -28,7 +39,7 @@ def on_subscribe(client, userdata, mid, granted, *rest):
 
 def on_message(client, userdata, msg):
     replies.append((msg.topic, msg.qos, msg.payload.hex()))
-    if len(replies) == 3:
+    if len(replies) == len(levels):
         done.set()
 
 
@@ -39,11 +50,13 @@ except AttributeError:  # paho-mqtt 1.x
 client.on_connect = on_connect
 client.on_subscribe = on_subscribe
 client.on_message = on_message
+if args.tls:
+    client.tls_set(ca_certs=args.tls)
 client.connect(host, port, keepalive=30)
 client.loop_start()
 if not subscribed.wait(10):
     sys.exit("no SUBACK")
-for qos in (0, 1, 2):
+for qos in levels:
     info = client.publish(f"events/1//api/anon/{client_id}/", request, qos=qos)
     info.wait_for_publish(10)
     print(f"published qos {qos} acked {info.is_published()}", flush=True)

@@ -12,7 +12,20 @@ use crate::support::{
 
 /// reg → code from the outbox → verify; the token and the logged-in ClientId.
 pub(crate) async fn register(server: &TestServer, reg_id: &str, phone: &str) -> (String, String) {
-    let mut dev = server.reg(reg_id).await;
+    register_with(server, server.options(reg_id), phone).await
+}
+
+/// As [`register`], over the connection `opts` describe (TLS, say).
+pub(crate) async fn register_with(
+    server: &TestServer,
+    opts: rumqttc::MqttOptions,
+    phone: &str,
+) -> (String, String) {
+    let reg_id = opts.client_id();
+    let mut dev = server
+        .connect(opts)
+        .await
+        .unwrap_or_else(|e| panic!("{reg_id} refused: {e:?}"));
     let (result, tail) = io(&dev
         .request(
             Auth {

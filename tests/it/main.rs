@@ -1,5 +1,5 @@
 //! End-to-end tests: a real server on 127.0.0.1:0 with a temporary data folder, driven
-//! by real MQTT clients over TCP.
+//! by real MQTT clients over TCP, TLS and WebSocket.
 
 mod abuse;
 mod auth;
@@ -19,3 +19,5 @@ mod raw;
 mod secrets;
 mod session_limits;
 mod support;
+mod tls;
+mod websocket;

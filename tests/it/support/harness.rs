@@ -1,10 +1,13 @@
-//! Test harness: start a server on port 0 in its own actix system, connect rumqttc
+//! Test harness: start a server on port 0 in its own actix system (with TLS and
+//! WebSocket listeners on port 0 too when the config turns them on), connect rumqttc
 //! clients, wait for packets by event (with a deadline only as a failure bound).
 
 use std::{net::SocketAddr, thread::JoinHandle, time::Duration};
 
 use actix::Addr;
-use roster_server::{config::Config, registry::Registry, server::Server, session::Session};
+use roster_server::{
+    config::Config, listeners::Listeners, registry::Registry, server::Server, session::Session,
+};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Packet, Publish,
 };
@@ -17,6 +20,10 @@ pub const DEADLINE: Duration = Duration::from_secs(10);
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Its MQTT-over-TLS listener, when `tls.mqtt_listen` is set.
+    pub tls_addr: Option<SocketAddr>,
+    /// Its WebSocket listener, when `websocket.listen` is set.
+    pub ws_addr: Option<SocketAddr>,
     /// Its registry, to inspect who is connected.
     pub registry: Addr<Registry<Session>>,
     /// The data folder, removed when the test ends.
@@ -52,12 +59,20 @@ impl TestServer {
         config.sms.outbox = dir.path().join("sms-outbox.jsonl");
         config.voice.outbox = dir.path().join("voice-outbox.jsonl");
         edit(&mut config);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener = bind();
         let addr = listener.local_addr().expect("addr");
+        let listeners = Listeners {
+            mqtt: Some(listener),
+            tls: (!config.tls.mqtt_listen.is_empty()).then(bind),
+            websocket: (!config.websocket.listen.is_empty()).then(bind),
+        };
+        let local = |l: &Option<std::net::TcpListener>| l.as_ref().map(|l| l.local_addr().unwrap());
+        let (tls_addr, ws_addr) = (local(&listeners.tls), local(&listeners.websocket));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_rt::System::new().block_on(async move {
-                let server = Server::start(listener, config).expect("server starts");
+                let server = Server::start_with(listeners, config).expect("server starts");
                 let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
                 ready_tx
                     .send((stop_tx, server.shared().registry.clone()))
@@ -69,6 +84,8 @@ impl TestServer {
         let (stop, registry) = ready_rx.recv().expect("server started");
         TestServer {
             addr,
+            tls_addr,
+            ws_addr,
             registry,
             dir,
             stop: Some(stop),

@@ -1,8 +1,9 @@
 //! The helpers the end-to-end tests share: a server on port 0 with its clients
 //! ([`harness`]), raw MQTT connections ([`raw`]), the `roster` binary as a child
 //! process ([`process`]), requests and replies as Erlang terms ([`etf`],
-//! [`profile_wire`]), and the captured log ([`logs`]).
+//! [`profile_wire`]), the captured log ([`logs`]), and test certificates ([`certs`]).
 
+pub mod certs;
 pub mod etf;
 pub mod harness;
 pub mod logs;

@@ -1,6 +1,7 @@
 //! The real `roster` binary as a child process: a config file in a temp folder,
 //! `mqtt_listen = "127.0.0.1:0"`, the bound address read from its "listening" log
-//! line, its stderr kept for inspection, SIGKILL on demand.
+//! line (and a second listener's from its own line), its stderr kept for inspection,
+//! SIGKILL on demand.
 
 use std::{
     io::{BufRead, BufReader},
@@ -37,6 +38,8 @@ pub struct Roster {
     pub addr: SocketAddr,
     /// Every stderr line so far.
     lines: Arc<Mutex<Vec<String>>>,
+    /// Each stderr line after the first listener's, as it comes.
+    rx: mpsc::Receiver<String>,
     /// Reads stderr until EOF.
     reader: Option<JoinHandle<()>>,
 }
@@ -82,13 +85,8 @@ impl Roster {
         let addr = loop {
             match rx.recv_timeout(DEADLINE) {
                 Ok(line) => {
-                    // The line may be text or a JSON object: the address ends at
-                    // the first character an address cannot hold.
-                    if let Some(rest) = line.split("listening for MQTT on ").nth(1) {
-                        let end = rest
-                            .find(|c: char| !(c.is_ascii_hexdigit() || ".:[]".contains(c)))
-                            .unwrap_or(rest.len());
-                        break rest[..end].parse().expect("an address");
+                    if let Some(addr) = address_after(&line, "listening for MQTT on ") {
+                        break addr;
                     }
                 }
                 Err(_) => {
@@ -105,7 +103,66 @@ impl Roster {
             child: Some(child),
             addr,
             lines,
+            rx,
             reader: Some(reader),
+        }
+    }
+
+    /// Waits for a further "listening for `what` on ADDR" line (a second listener's)
+    /// and returns ADDR; fails the test after DEADLINE.
+    pub fn listening_on(&self, what: &str) -> SocketAddr {
+        let needle = format!("listening for {what} on ");
+        // The line may have come before the first listener's: look at those first.
+        let seen = self.lines.lock().unwrap().clone();
+        if let Some(addr) = seen.iter().find_map(|l| address_after(l, &needle)) {
+            return addr;
+        }
+        let until = std::time::Instant::now() + DEADLINE;
+        loop {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(addr) = address_after(&line, &needle) {
+                        return addr;
+                    }
+                }
+                Err(_) => panic!(
+                    "no {needle:?} line within {DEADLINE:?}: {:?}",
+                    self.lines.lock().unwrap()
+                ),
+            }
+        }
+    }
+
+    /// Sends `signal` (a `kill` name: HUP, TERM…) to the process.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
+    }
+
+    /// Waits for a stderr line containing `needle` (seen before or arriving within
+    /// DEADLINE) and returns it.
+    pub fn wait_for_line(&self, needle: &str) -> String {
+        let until = std::time::Instant::now() + DEADLINE;
+        loop {
+            if let Some(l) = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return l.clone();
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "no line with {needle:?} within {DEADLINE:?}: {:?}",
+                self.lines.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
 
@@ -154,6 +211,20 @@ fn wait_bounded(mut child: Child) -> ExitStatus {
             panic!("roster still running after {DEADLINE:?}");
         }
     }
+}
+
+/// The address written after `needle` in a log line, text or JSON: it ends at the
+/// first character an address cannot hold; a `ws://` or `wss://` before it is skipped.
+fn address_after(line: &str, needle: &str) -> Option<SocketAddr> {
+    let rest = line.split(needle).nth(1)?;
+    let rest = rest
+        .strip_prefix("ws://")
+        .or_else(|| rest.strip_prefix("wss://"))
+        .unwrap_or(rest);
+    let end = rest
+        .find(|c: char| !(c.is_ascii_hexdigit() || ".:[]".contains(c)))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
 }
 
 /// Runs the binary on `config` where it must fail to start: its exit status and stderr.
