@@ -26,23 +26,27 @@ pub(crate) async fn register_with(
         .connect(opts)
         .await
         .unwrap_or_else(|e| panic!("{reg_id} refused: {e:?}"));
-    let (result, tail) = io(&dev
-        .request(
-            Auth {
-                phone: Some(phone),
-                dev_key: Some("DEV"),
-                ..Default::default()
-            }
-            .encode("reg"),
-        )
-        .await);
+    register_through(server, phone, async |request| dev.request(request).await).await
+}
+
+/// reg → code from the outbox → verify, each request sent through `ask` (any client,
+/// any transport) and its reply payload returned; the token and the logged-in ClientId.
+pub(crate) async fn register_through(
+    server: &TestServer,
+    phone: &str,
+    mut ask: impl AsyncFnMut(Vec<u8>) -> Vec<u8>,
+) -> (String, String) {
+    let reg = Auth {
+        phone: Some(phone),
+        dev_key: Some("DEV"),
+        ..Default::default()
+    };
+    let (result, tail) = io(&ask(reg.encode("reg")).await);
     assert_eq!(result, pair("ok", "sms_sent"));
     let token = tail_token(&tail);
     assert_eq!(token.len(), 32);
     let code = server.last_sms_code(phone.trim_start_matches('+'));
-    let (result, tail) = io(&dev
-        .request(Auth::code(&token, &code).encode("verify"))
-        .await);
+    let (result, tail) = io(&ask(Auth::code(&token, &code).encode("verify")).await);
     let logged_in = match &result {
         Term::Tuple(t)
             if t.elements.len() == 3
