@@ -313,6 +313,16 @@ mod tests {
             default.profile.max_text_bytes
         );
         assert_eq!(shipped.profile.max_accounts, default.profile.max_accounts);
+        let (s, d) = (&shipped.tls, &default.tls);
+        assert_eq!(
+            (&s.mqtt_listen, &s.cert, &s.key, s.min_version),
+            (&d.mqtt_listen, &d.cert, &d.key, d.min_version)
+        );
+        let (s, d) = (&shipped.websocket, &default.websocket);
+        assert_eq!(
+            (&s.listen, &s.path, s.tls, &s.allowed_origins),
+            (&d.listen, &d.path, d.tls, &d.allowed_origins)
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use std::{
 };
 
 use mqtt::{packet::ConnectPacket, Encodable};
-use roster_server::{config::Config, transport::config::TlsVersion};
+use roster_server::{
+    config::Config, listeners::Listeners, server::Server, transport::config::TlsVersion,
+};
 
 use crate::{
     auth::register_with,
@@ -239,6 +241,40 @@ async fn a_minimum_of_tls_1_3_refuses_a_tls_1_2_client() {
     let new = tokio_rustls::TlsConnector::from(ca.client_config_for(&[&rustls::version::TLS13]));
     let tcp = tokio::net::TcpStream::connect(tls).await.unwrap();
     new.connect(name(), tcp).await.expect("TLS 1.3 served");
+}
+
+#[test]
+fn the_plain_listener_can_be_off() {
+    let (dir, ca, pair) = certs();
+    let mut config = Config::default();
+    config.server.mqtt_listen = String::new();
+    config.server.workers = 1;
+    config.storage.path = dir.path().join("roster.db");
+    config.sms.outbox = dir.path().join("sms-outbox.jsonl");
+    config.voice.outbox = dir.path().join("voice-outbox.jsonl");
+    tls_config(&pair, &mut config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    actix_rt::System::new().block_on(async move {
+        let listeners = Listeners {
+            tls: Some(listener),
+            ..Listeners::default()
+        };
+        let server = Server::start_with(listeners, config).expect("starts with TLS only");
+        assert_eq!(
+            (server.bound().mqtt, server.bound().tls),
+            (None, Some(addr))
+        );
+        assert_eq!(server.local_addr(), addr);
+        let mut dev = crate::support::harness::connect(ca.tls_options(addr, "emqttd_reg_only"))
+            .await
+            .expect("CONNACK over TLS");
+        assert_eq!(
+            term(&dev.request(unknown_request()).await),
+            invalid_data_term()
+        );
+        server.shutdown().await;
+    });
 }
 
 /// The `[tls]` section for the binary, serving `pair` on port 0.
