@@ -8,6 +8,7 @@ mod clients;
 mod common;
 mod durability;
 mod etf;
+mod hardening;
 mod hostile_etf;
 mod load;
 mod logs;
