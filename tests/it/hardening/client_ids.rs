@@ -11,7 +11,12 @@ async fn symbols_beginning_with_reg_get_connack_2_and_the_victim_stays() {
     // The victim registers as `emqttd_reg_x`; `reg_x` is its other spelling.
     let mut victim = server.reg("emqttd_reg_x").await;
     let mut other = server.reg("reg_x").await;
-    for id in ["emqttd_reg_reg_x", "reg_reg_x", "reg_reg_reg_x", "emqttd_reg_reg_"] {
+    for id in [
+        "emqttd_reg_reg_x",
+        "reg_reg_x",
+        "reg_reg_reg_x",
+        "emqttd_reg_reg_",
+    ] {
         let code = server.refused(server.options(id)).await;
         assert_eq!(code, ConnectReturnCode::BadClientId, "{id}");
     }

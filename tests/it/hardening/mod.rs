@@ -3,3 +3,4 @@
 //! and a full SMS queue answered as the server being busy.
 
 mod client_ids;
+mod mqtt_strict;
