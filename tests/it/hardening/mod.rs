@@ -3,4 +3,5 @@
 //! and a full SMS queue answered as the server being busy.
 
 mod client_ids;
+mod ipv6;
 mod mqtt_strict;
