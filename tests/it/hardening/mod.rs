@@ -2,6 +2,7 @@
 //! with `reg_`, MQTT packets the decoder must refuse, per-address limits over IPv6,
 //! and a full SMS queue answered as the server being busy.
 
+mod channel_busy;
 mod client_ids;
 mod ipv6;
 mod mqtt_strict;
