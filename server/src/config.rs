@@ -10,7 +10,7 @@ use roster_actors::{
 };
 use serde::Deserialize;
 
-use crate::term::Limits;
+use crate::{guard::DEFAULT_IPV6_PREFIX_LEN, term::Limits};
 
 /// The whole configuration file. Each section has its own struct; all keys have defaults,
 /// so an empty file is a valid configuration.
@@ -73,19 +73,22 @@ pub struct ServerConfig {
     pub connect_timeout_secs: u64,
     /// Most client connections held at once; beyond it new sockets are closed at once.
     pub max_connections: usize,
-    /// Most connections one address (IPv4, or IPv6 /64) may hold at once; beyond it
+    /// Most connections one address (IPv4, or IPv6 prefix) may hold at once; beyond it
     /// its new sockets are closed at once. 0 turns the cap off.
     pub max_connections_per_ip: u32,
     /// Worker threads serving connections; 0 means one per CPU core.
     pub workers: usize,
     /// Seconds a graceful shutdown waits for in-flight requests before closing anyway.
     pub shutdown_grace_secs: u64,
-    /// New connections one address (IPv4, or IPv6 /64) may open per second, on
+    /// New connections one address (IPv4, or IPv6 prefix) may open per second, on
     /// average; beyond it new sockets are closed at once. 0 turns the limit off.
     pub connect_rate_per_ip: u32,
     /// New connections one address may open at once before `connect_rate_per_ip`
     /// applies.
     pub connect_burst_per_ip: u32,
+    /// Leading bits of an IPv6 address that make one "address" for every
+    /// per-address limit (0 to 128; IPv4, and IPv4-mapped IPv6, count each address).
+    pub ipv6_prefix_len: u8,
 }
 
 impl Default for ServerConfig {
@@ -101,6 +104,7 @@ impl Default for ServerConfig {
             shutdown_grace_secs: 10,
             connect_rate_per_ip: 50,
             connect_burst_per_ip: 200,
+            ipv6_prefix_len: DEFAULT_IPV6_PREFIX_LEN,
         }
     }
 }
@@ -219,6 +223,12 @@ impl Config {
                 message: "must be at least 64 bytes".into(),
             });
         }
+        if self.server.ipv6_prefix_len > 128 {
+            return Err(ConfigError::Invalid {
+                key: "server.ipv6_prefix_len",
+                message: "must be between 0 and 128".into(),
+            });
+        }
         if self.session.max_inflight == 0 || self.session.max_inflight > 65_000 {
             return Err(ConfigError::Invalid {
                 key: "session.max_inflight",
@@ -271,6 +281,7 @@ mod tests {
                 d.connect_burst_per_ip
             )
         );
+        assert_eq!((s.ipv6_prefix_len, d.ipv6_prefix_len), (64, 64));
         let (s, d) = (&shipped.auth, &default.auth);
         assert_eq!(
             (
@@ -313,6 +324,18 @@ mod tests {
         assert_eq!(json.log.format, LogFormat::Json);
         let err = Config::parse("[log]\nformat = \"xml\"\n").unwrap_err();
         assert!(err.to_string().contains("xml"), "{err}");
+    }
+
+    #[test]
+    fn ipv6_prefix_len_is_0_to_128() {
+        for ok in [0, 48, 64, 128] {
+            let c = Config::parse(&format!("[server]\nipv6_prefix_len = {ok}\n")).unwrap();
+            assert_eq!(c.server.ipv6_prefix_len, ok);
+        }
+        let err = Config::parse("[server]\nipv6_prefix_len = 129\n").unwrap_err();
+        assert!(err.to_string().contains("server.ipv6_prefix_len"), "{err}");
+        let err = Config::parse("[server]\nipv6_prefix_len = -1\n").unwrap_err();
+        assert!(err.to_string().contains("ipv6_prefix_len"), "{err}");
     }
 
     #[test]

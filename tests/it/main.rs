@@ -7,6 +7,7 @@ mod backup;
 mod brute_force;
 mod clients;
 mod durability;
+mod hardening;
 mod hostile_etf;
 mod load;
 mod log_format;

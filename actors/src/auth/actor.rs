@@ -12,7 +12,7 @@ use super::{
     jwt::{JwtConfigError, JwtVerifier},
     ops::{self, settle, Ctx, SendCode, TokenRefusal},
     request::{AuthRequest, AuthType},
-    send,
+    send::{self, SmsOutcome},
 };
 use crate::{
     channel::{self, Delivery, Lang, SmsActor, VoiceActor},
@@ -287,10 +287,10 @@ impl Inner {
     /// Sends a code by SMS (`lang` None) or voice; the answer for the client.
     async fn deliver(&self, code: SendCode, lang: Option<Lang>) -> Result<AuthOk, AuthError> {
         let Some(lang) = lang else {
-            return if send::sms(&self.sms, code, "auth").await {
-                Ok(AuthOk::SmsSent)
-            } else {
-                Err(AuthError::SmsNotSent)
+            return match send::sms(&self.sms, code, "auth").await {
+                SmsOutcome::Sent => Ok(AuthOk::SmsSent),
+                SmsOutcome::Busy => Err(AuthError::TooManyRequests),
+                SmsOutcome::Failed => Err(AuthError::SmsNotSent),
             };
         };
         let masked = code.phone.masked();
@@ -303,7 +303,11 @@ impl Inner {
             Ok(Ok(())) => Ok(AuthOk::CallInProgress),
             Ok(Err(e)) => {
                 log::warn!("auth: call to {masked} failed: {e}");
-                Err(AuthError::CallFailed)
+                // A full channel queue is the server busy, as for SMS.
+                match e {
+                    channel::DeliveryError::Busy => Err(AuthError::TooManyRequests),
+                    _ => Err(AuthError::CallFailed),
+                }
             }
             Err(_) => Err(AuthError::CallFailed),
         }

@@ -18,7 +18,11 @@ use super::{
     request::{ProfileRequest, ProfileStatus},
 };
 use crate::{
-    auth::{now_ms, send, AuthConfig},
+    auth::{
+        now_ms,
+        send::{self, SmsOutcome},
+        AuthConfig,
+    },
     channel::SmsActor,
     hub::Hub,
     secret::CodeKey,
@@ -267,10 +271,10 @@ impl Inner {
                 let Some(code) = to_send else {
                     return Ok(ProfileOk::SmsSent);
                 };
-                if send::sms(&self.sms, code, "profile").await {
-                    Ok(ProfileOk::SmsSent)
-                } else {
-                    Err(ProfileError::SmsNotSent)
+                match send::sms(&self.sms, code, "profile").await {
+                    SmsOutcome::Sent => Ok(ProfileOk::SmsSent),
+                    SmsOutcome::Busy => Err(ProfileError::TooManyRequests),
+                    SmsOutcome::Failed => Err(ProfileError::SmsNotSent),
                 }
             }
         }
