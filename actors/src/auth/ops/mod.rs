@@ -7,17 +7,17 @@ mod row;
 mod verify;
 
 pub use account::{check_token, last_online, list, login, logout, push, TokenRefusal};
-pub use register::{reg, resend, SendCode};
+pub use register::{reg, resend};
 pub use verify::verify;
 
 use std::sync::Arc;
 
-use super::{answer::AuthError, config::AuthConfig, jwt::JwtVerifier};
-use crate::secret::CodeKey;
+use super::{answer::AuthError, jwt::JwtVerifier};
+use crate::{codes::AuthConfig, secret::CodeKey};
 
-/// What the operations need besides the connection.
+/// What the Auth operations need besides the connection and the request.
 #[derive(Clone)]
-pub struct Ctx {
+pub struct AuthEnv {
     /// `[auth]`.
     pub cfg: Arc<AuthConfig>,
     /// Key codes are hashed under.

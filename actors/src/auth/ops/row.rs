@@ -2,8 +2,6 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::phone::Phone;
-
 /// A session row.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
@@ -57,12 +55,6 @@ impl SessionRow {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect()
-    }
-
-    /// Whether a request's phone slot fits this session: absent, or this phone
-    /// (`+` and formatting as `Phone::parse` takes them).
-    pub fn phone_fits(&self, slot: Option<&str>) -> bool {
-        slot.is_none_or(|p| Phone::parse(p).is_ok_and(|p| p.as_str() == self.phone))
     }
 
     /// Whether the session confirms by JWT.

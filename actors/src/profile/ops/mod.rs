@@ -10,8 +10,8 @@ mod migrate;
 mod remove;
 mod rows;
 
-pub use change::change;
-pub use email::{email, valid_email};
+pub use change::{set, update};
+pub use email::email;
 pub use ensure::ensure;
 pub use migrate::{confirm, start_migration};
 pub use remove::remove;
@@ -22,11 +22,11 @@ use std::sync::Arc;
 use rusqlite::Connection;
 
 use super::{answer::ProfileError, config::ProfileConfig};
-use crate::{auth::AuthConfig, phone::Phone, secret::CodeKey};
+use crate::{codes::AuthConfig, phone::PhoneSlot, secret::CodeKey};
 
-/// What the operations need besides the connection.
+/// What the Profile operations need besides the connection and the request.
 #[derive(Clone)]
-pub struct Ctx {
+pub struct ProfileEnv {
     /// `[profile]`.
     pub cfg: Arc<ProfileConfig>,
     /// `[auth]`: code length, TTL, attempts and send limits for migration codes.
@@ -55,17 +55,33 @@ pub fn caller_phone(
     client_id: &str,
     token: Option<&str>,
 ) -> Result<String, Fail> {
-    crate::auth::sessions::caller_phone(conn, client_id, token)?
+    crate::sessions::caller_phone(conn, client_id, token)?
         .ok_or_else(|| ProfileError::NotAuthorized.into())
 }
 
-/// The request's phone slot must be absent or the caller's own `phone`.
-pub fn own_phone(slot: Option<&str>, phone: &str) -> Result<(), ProfileError> {
-    match slot {
-        None => Ok(()),
-        Some(p) if Phone::parse(p).is_ok_and(|p| p.as_str() == phone) => Ok(()),
-        Some(_) => Err(ProfileError::NotAuthorized),
+/// A request's phone slot that names the caller's own account must fit its `phone`.
+pub fn own_phone(slot: &PhoneSlot, phone: &str) -> Result<(), ProfileError> {
+    if slot.fits(phone) {
+        Ok(())
+    } else {
+        Err(ProfileError::NotAuthorized)
     }
+}
+
+/// The phone `client_id` (connected with `token`) acts for, once `own` (the slot
+/// where the request names the caller's account) fits it: every request checks this
+/// first.
+pub fn acting_phone(
+    conn: &Connection,
+    client_id: &str,
+    token: Option<&str>,
+    own: Option<&PhoneSlot>,
+) -> Result<String, Fail> {
+    let phone = caller_phone(conn, client_id, token)?;
+    if let Some(slot) = own {
+        own_phone(slot, &phone)?;
+    }
+    Ok(phone)
 }
 
 #[cfg(test)]

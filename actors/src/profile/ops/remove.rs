@@ -19,6 +19,6 @@ pub fn remove(conn: &Connection, phone: &str) -> Result<rows::Loaded, Fail> {
     ] {
         conn.prepare_cached(sql)?.execute(params![person])?;
     }
-    crate::auth::sessions::delete_phone(conn, phone)?;
+    crate::sessions::delete_phone(conn, phone)?;
     Ok(loaded)
 }
