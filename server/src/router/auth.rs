@@ -45,11 +45,7 @@ impl AuthRoute {
         let req = match request {
             Ok(req) => req,
             Err(e) => {
-                let e = if kind.allowed(caller.logged_in()) {
-                    e
-                } else {
-                    AuthError::NotAuthorized
-                };
+                let e = refusal(kind, caller.logged_in(), e);
                 if verify && !is_guess(&e) {
                     self.verify.refund(&caller.conn);
                 }
@@ -77,6 +73,17 @@ impl AuthRoute {
                 }
             }
         }))
+    }
+}
+
+/// What a request the edge refused (with `e`) is answered: `not_authorized` when the
+/// caller may not make this kind of request at all (the actor checks that first
+/// too), else `e`.
+fn refusal(kind: AuthType, logged_in: bool, e: AuthError) -> AuthError {
+    if kind.allowed(logged_in) {
+        e
+    } else {
+        AuthError::NotAuthorized
     }
 }
 
@@ -190,5 +197,71 @@ pub fn routed(kind: AuthType, answer: AuthAnswer, echo: Option<String>) -> Route
             .map(|r| Bytes::from(term::encode(r)))
             .collect(),
         close: answer.close_caller,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_actors::secret::Token;
+
+    #[test]
+    fn who_asks_is_answered_before_the_field() {
+        let e = AuthError::InvalidPhone;
+        assert_eq!(refusal(AuthType::Reg, false, e), e);
+        assert_eq!(
+            refusal(AuthType::Reg, true, e),
+            AuthError::NotAuthorized,
+            "a logged-in reg is not_authorized, whatever its phone"
+        );
+        let missing = AuthError::MismatchUserData;
+        assert_eq!(refusal(AuthType::Push, true, missing), missing);
+        assert_eq!(
+            refusal(AuthType::Push, false, missing),
+            AuthError::NotAuthorized
+        );
+        let no_token = AuthError::SessionNotFound;
+        for logged_in in [false, true] {
+            assert_eq!(refusal(AuthType::Login, logged_in, no_token), no_token);
+        }
+    }
+
+    #[test]
+    fn the_tail_echoes_the_request_token_or_the_issued_one() {
+        let tail_of = |routed: Routed| routed.replies[0].clone();
+        let echoed = tail_of(routed(
+            AuthType::Resend,
+            AuthAnswer::new(Err(AuthError::SessionNotFound)),
+            Some("tok".into()),
+        ));
+        let want = term::encode(&Reply::Io {
+            result: IoResult::Error("session_not_found"),
+            tail: Tail::Auth("tok".into()),
+        });
+        assert_eq!(&echoed[..], &want[..]);
+        let issued = Token::from_client("new");
+        let reg = tail_of(routed(
+            AuthType::Reg,
+            AuthAnswer {
+                issued: Some(issued),
+                ..AuthAnswer::new(Ok(AuthOk::SmsSent))
+            },
+            Some("old".into()),
+        ));
+        let want = term::encode(&Reply::Io {
+            result: IoResult::Ok("sms_sent"),
+            tail: Tail::Auth("new".into()),
+        });
+        assert_eq!(&reg[..], &want[..]);
+        let push = tail_of(routed(
+            AuthType::Push,
+            AuthAnswer::new(Ok(AuthOk::Pushed)),
+            Some("tok".into()),
+        ));
+        let want = term::encode(&Reply::Io {
+            result: IoResult::Empty,
+            tail: Tail::Empty,
+        });
+        assert_eq!(&push[..], &want[..]);
     }
 }

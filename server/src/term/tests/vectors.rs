@@ -1,5 +1,5 @@
-//! Payloads made by Erlang/OTP (`vectors/make_vectors.escript`) decode to the
-//! expected typed requests.
+//! Payloads made by Erlang/OTP (`vectors/make_vectors.escript`) read to the
+//! expected records, slot by slot (`typed.rs` checks what requests they make).
 
 use super::support::{auth, profile, s, vector, VECTORS};
 use crate::term::{
