@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{row, Fail};
+use super::{env::Fail, row};
 use crate::{
     auth::{
         answer::{AuthError, SessionView},

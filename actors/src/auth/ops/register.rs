@@ -4,8 +4,8 @@
 use rusqlite::{params, Connection};
 
 use super::{
+    env::{AuthEnv, Fail},
     row::{self, SessionRow},
-    AuthEnv, Fail,
 };
 use crate::{
     auth::{answer::AuthError, request::Reg},

@@ -4,16 +4,18 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-use super::{account::LogoutDone, *};
+use super::{account::LogoutDone, env::Fail, *};
 use crate::{
     auth::{
         answer::AuthError,
         config::JwtConfig,
+        jwt::JwtVerifier,
         kind::Os,
         request::{Login, Proof, Push, Reg, Verify},
     },
+    codes::AuthConfig,
     phone::{Phone, PhoneSlot},
-    secret::Token,
+    secret::{CodeKey, Token},
 };
 
 fn db() -> Connection {

@@ -4,7 +4,10 @@
 
 use rusqlite::{params, Connection};
 
-use super::{logged_in_id, row, AuthEnv, Fail};
+use super::{
+    env::{logged_in_id, AuthEnv, Fail},
+    row,
+};
 use crate::{
     auth::{answer::AuthError, request::Verify},
     phone::Phone,

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection};
 
 use super::{
+    env::{Fail, ProfileEnv},
     rows::{self, Loaded},
-    Fail, ProfileEnv,
 };
 use crate::profile::{
     answer::ProfileError,

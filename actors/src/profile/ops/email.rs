@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{rows, Fail};
+use super::{env::Fail, rows};
 use crate::profile::{answer::ProfileError, email::EmailAddress};
 
 /// Stores `address` (`None`: the request carried no plausible one) on `phone`'s person.

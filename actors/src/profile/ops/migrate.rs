@@ -5,8 +5,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
+    env::{Fail, ProfileEnv},
     rows::{self, Loaded},
-    Fail, ProfileEnv,
 };
 use crate::{
     codes::{self, SendCode},

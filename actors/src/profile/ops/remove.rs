@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{rows, Fail};
+use super::{env::Fail, rows};
 use crate::profile::answer::ProfileError;
 
 /// Deletes the account of `phone`; the profile as it was, with the sessions that

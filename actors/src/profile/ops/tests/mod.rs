@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rusqlite::{params, Connection};
 
-use super::*;
+use super::{acting::caller_phone, *};
 use crate::{
     codes::{AuthConfig, SendCode},
     phone::{Phone, PhoneSlot},
