@@ -9,4 +9,5 @@ mod props;
 mod replies;
 mod strategies;
 mod support;
+mod typed;
 mod vectors;
