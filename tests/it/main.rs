@@ -20,3 +20,4 @@ mod raw;
 mod secrets;
 mod session_limits;
 mod support;
+mod web;
