@@ -8,8 +8,9 @@
 //   options: --phone (default a random test number 99900…), --code (903182),
 //            --chromium (/usr/bin/chromium)
 //
-// Exits 0 when every step held; otherwise 1 with the failed step named. Each wait is
-// at most 15 s and the whole run at most 90 s.
+// Exits 0 when every step held; otherwise 1 with the failed step named (and the
+// failing tab saved beside the screenshot as NAME.failed.png). Each wait is at most
+// 15 s and the whole run at most 90 s.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -39,13 +40,15 @@ function fail(message) {
 }
 
 let step = 'start';
+let current = null; // the tab the current step drives, for a screenshot on failure
 const o = options(process.argv.slice(2));
 const overall = setTimeout(() => fail(`the whole run took over ${RUN_MS / 1000} s (at: ${step})`), RUN_MS);
 if (!existsSync(o.chromium)) fail(`no Chromium at ${o.chromium} (apt-get install chromium)`);
 
 /** Runs one named step; its failure ends the run with the step's name. */
-async function check(name, body) {
+async function check(name, body, page) {
   step = name;
+  if (page) current = page;
   try {
     const out = await body();
     console.log(`ok: ${name}`);
@@ -64,8 +67,7 @@ async function replyOf(page, id) {
 async function expectReply(page, id, status, contains) {
   const r = await replyOf(page, id);
   if (r.result !== 'ok' || r.status !== status || (contains && !r.text.includes(contains))) {
-    const error = await page.$eval('#error', (el) => el.textContent);
-    throw new Error(`#${id} shows ${r.result}/${r.status}: ${r.text} ${error}`);
+    throw new Error(`#${id} shows ${r.result}/${r.status}: ${r.text}`);
   }
   return r;
 }
@@ -78,6 +80,7 @@ async function typeInto(page, id, text) {
 /** One device: the page in a new tab, through reg, verify, login and get. */
 async function device(browser, label, log) {
   const page = await browser.newPage();
+  current = page;
   await page.setViewport({ width: 1100, height: 1400 });
   page.on('console', (m) => log.push(`${label} console.${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log.push(`${label} page error: ${e.message}`));
@@ -131,20 +134,24 @@ try {
     await expectReply(a.page, 'set-reply', 'update', `<<"${name}">>`);
     const first = await a.page.$eval('#accounts tbody tr td:nth-child(2)', (el) => el.textContent);
     if (first !== name) throw new Error(`tab 1's first account shows ${first}`);
-  });
+  }, a.page);
   await check('tab 2: the change arrives pushed and the view follows', async () => {
     await b.page.bringToFront();
     await b.page.waitForSelector('#pushed:not([data-count="0"])', { timeout: STEP_MS });
     const pushed = await b.page.$eval('#pushed', (el) => el.textContent);
     if (!pushed.includes(`<<"${name}">>`) || !pushed.includes('update}')) throw new Error(`pushed: ${pushed}`);
     await b.page.waitForFunction((n) => document.querySelector('#profile').dataset.firstName === n, { timeout: STEP_MS }, name);
-  });
+  }, b.page);
   await check(`screenshot of tab 2 at ${o.screenshot}`, () => b.page.screenshot({ path: o.screenshot, fullPage: true }));
   console.log('browser flow: all steps passed');
 } catch (e) {
   code = 1;
   console.error(`FAILED: ${e.message}`);
   for (const line of log) console.error(`  ${line}`);
+  const failedShot = o.screenshot.replace(/(\.png)?$/, '.failed.png');
+  if (current && (await current.screenshot({ path: failedShot, fullPage: true }).then(() => true, () => false))) {
+    console.error(`  the failing tab: ${failedShot}`);
+  }
 } finally {
   clearTimeout(overall);
   await browser.close().catch(() => {});

@@ -70,8 +70,10 @@ function answer(clientId, t) {
 
 const client = mqtt.connect(broker, { clientId: 'fake-roster', clean: true, reconnectPeriod: 1000 });
 client.on('connect', () => {
-  client.subscribe('events/#', { qos: 1 });
-  console.log(`fake roster answering on ${broker}`);
+  client.subscribe('events/#', { qos: 1 }, (e) => {
+    if (e) throw e;
+    console.log(`fake roster answering on ${broker}`);
+  });
 });
 client.on('message', (topic, payload) => {
   const clientId = topic.split('/')[5]; // events/1//api/anon/<ClientId>/
