@@ -6,7 +6,7 @@
   'use strict';
 
   const $ = (id) => document.getElementById(id);
-  const state = { symbols: null, token: null, clientId: null, link: null, accounts: [] };
+  const state = { symbols: null, token: null, clientId: null, link: null, accounts: [], nameEdited: false };
   const secrets = new Set();
 
   // ?server=ws://...&phone=... prefill the form.
@@ -71,6 +71,8 @@
       body.append(tr);
     }
     state.accounts = p.accounts;
+    // The name field follows the first account until the user types in it.
+    if (!state.nameEdited && p.accounts.length) $('name').value = p.accounts[0].names;
     $('profile').dataset.update = p.update === null ? '' : String(p.update);
     $('profile').dataset.firstName = p.accounts.length ? p.accounts[0].names : '';
     $('step-profile').hidden = false;
@@ -172,7 +174,6 @@
       showReply('get-reply', term, reply);
       if (reply.kind === 'profile') {
         renderProfile(reply);
-        if (!$('name').value && reply.accounts.length) $('name').value = reply.accounts[0].names;
       }
     } catch (e) {
       failed('get-reply', e);
@@ -187,6 +188,7 @@
       const request = Roster.profileSetName(state.accounts[0].id, $('name').value);
       const term = await state.link.request(request, isProfileReply('update'));
       const reply = Roster.readReply(term);
+      state.nameEdited = false;
       showReply('set-reply', term, reply);
       if (reply.kind === 'profile') renderProfile(reply);
     } catch (e) {
@@ -201,4 +203,5 @@
   $('use-test-code').addEventListener('click', () => ($('code').value = Roster.TEST_NUMBERS.code));
   $('get').addEventListener('click', get);
   $('set').addEventListener('click', set);
+  $('name').addEventListener('input', () => (state.nameEdited = true));
 })();

@@ -1,8 +1,15 @@
-// link.js: one MQTT connection to roster (mqtt.js over WebSocket) with requests
-// matched to their replies: one connection's replies come in the order of its
-// requests, and a message no waiting request expects is a pushed change.
-// Browser global `RosterLink`; needs mqtt.js, bert.js and roster.js.
-(function (root) {
+// link.js: one MQTT connection to roster (mqtt.js: over WebSocket in the page, any
+// of its transports in node) with requests matched to their replies: one
+// connection's replies come in the order of its requests, and a message no waiting
+// request expects is a pushed change. UMD (`RosterLink` in a page, `require` in
+// node); needs mqtt.js, bert.js and roster.js.
+(function (root, factory) {
+  if (typeof module === 'object' && module.exports) {
+    module.exports = factory(require('mqtt'), require('./bert.js'), require('./roster.js'));
+  } else {
+    root.RosterLink = factory(root.mqtt, root.BERT, root.Roster);
+  }
+})(typeof self !== 'undefined' ? self : this, function (mqtt, BERT, Roster) {
   'use strict';
 
   /** How long a CONNECT, a SUBSCRIBE or a request may take before the page says so. */
@@ -10,8 +17,10 @@
 
   class RosterLink {
     /**
-     * `opts`: `{url, clientId, password?, clean, onPush(term, bytes), onLog(dir, topic,
-     * term|null, bytes), onClose(reason)}`.
+     * `opts`: `{url, clientId, password?, clean, onPush(term), onLog(dir, topic,
+     * term|null, bytes, problem?), onClose(reason), encode?, decode?}`; `encode` and
+     * `decode` are bert.js options (`{atoms: 'latin1'}`, `{strict2017: true}`: what
+     * a pre-2018 client writes and reads).
      */
     constructor(opts) {
       this.opts = opts;
@@ -55,22 +64,25 @@
      * the first message for which `expects(reply)` holds, in request order.
      */
     request(term, expects) {
-      const bytes = BERT.encode(term);
+      const bytes = BERT.encode(term, this.opts.encode);
       return bounded(new Promise((resolve, reject) => {
         this.waiting.push({ expects: expects || (() => true), resolve, reject });
         this.opts.onLog('sent', this.topics.events, term, bytes);
         this.client.publish(this.topics.events, toPayload(bytes), { qos: 1 }, (e) => {
           if (e) reject(e);
         });
-      }), 'the reply');
+      }), 'reply');
     }
 
     received(topic, payload) {
       let term = null;
       try {
-        term = BERT.decode(payload);
+        term = BERT.decode(payload, this.opts.decode);
       } catch (e) {
         this.opts.onLog('received', topic, null, payload, e.message);
+        // Most likely the reply the oldest request waits for: fail it now, not at its timeout.
+        const head = this.waiting.shift();
+        if (head) head.reject(new Error(`an undecodable reply: ${e.message}`));
         return;
       }
       this.opts.onLog('received', topic, term, payload);
@@ -99,10 +111,9 @@
     }
   }
 
-  /** mqtt.js writes a Buffer; its browser bundle carries one, reached via Buffer.from. */
+  /** A Buffer in node; the browser bundle of mqtt.js writes a Uint8Array as it is. */
   function toPayload(bytes) {
-    const B = root.Buffer || (root.mqtt && root.mqtt.Buffer);
-    return B ? B.from(bytes) : bytes;
+    return typeof Buffer === 'function' ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : bytes;
   }
 
   function bounded(promise, what) {
@@ -113,5 +124,5 @@
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
   }
 
-  root.RosterLink = RosterLink;
-})(typeof self !== 'undefined' ? self : this);
+  return RosterLink;
+});

@@ -229,19 +229,17 @@ fn walk_the_page(server: &str, dir: &Path) {
     );
 }
 
+/// The page in Chromium against the real binary's own WebSocket listener.
 #[test]
 fn web_page_walks_the_whole_flow_in_two_headless_chromium_tabs() {
     if !have_browser_tools() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = write_config(
-        dir.path(),
-        "[auth.test_numbers]\nenabled = true\n[websocket]\nlisten = \"127.0.0.1:0\"\n",
-    );
-    let roster = match Roster::try_start(&config, "info") {
+    let listener = "[websocket]\nlisten = \"127.0.0.1:0\"\n";
+    let roster = match roster_with(dir.path(), listener) {
         Ok(roster) => roster,
-        Err(stderr) if stderr.contains("unknown field `websocket`") => {
+        Err(stderr) if unknown_section(&stderr, "websocket") => {
             eprintln!("SKIPPED: no WebSocket listener yet");
             return;
         }
@@ -252,39 +250,98 @@ fn web_page_walks_the_whole_flow_in_two_headless_chromium_tabs() {
     roster.kill();
 }
 
-/// A port that was free a moment ago on 127.0.0.1 (for mosquitto, which takes no 0).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
+/// The real binary on its TCP listener with test numbers on, plus `extra` config:
+/// `Err` with its stderr when it does not start.
+fn roster_with(dir: &Path, extra: &str) -> Result<Roster, String> {
+    let extra = format!("[auth.test_numbers]\nenabled = true\n{extra}");
+    Roster::try_start(&write_config(dir, &extra), "info")
 }
 
-/// The page and browser.mjs themselves, with no roster: mosquitto's WebSocket listener
-/// carries the MQTT, and test/fake-roster.mjs answers the requests. It proves the
-/// transport side (mqtt.js from the page over ws://, subprotocol mqtt, binary frames)
-/// and the harness; roster's own answers are the test above.
+/// Whether roster refused to start because it does not know the config `section`.
+fn unknown_section(stderr: &str, section: &str) -> bool {
+    stderr.contains(&format!("unknown field `{section}`"))
+}
+
+/// Runs test/flow.mjs (link.js, roster.js and bert.js in node, two devices of one
+/// phone) against `server` with `args`, and checks its verdict.
+fn flow(server: &str, args: &[&str], passed: &str) {
+    npm_install_if_missing();
+    let mut cmd = Command::new("node");
+    cmd.arg("test/flow.mjs")
+        .args(["--server", server])
+        .args(args)
+        .current_dir(web_dir());
+    let out = run_bounded(cmd, Duration::from_secs(90));
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains(passed), "{report}");
+}
+
 #[test]
-fn web_page_and_harness_work_over_mosquitto_with_a_stand_in() {
-    if !have_browser_tools() || !have("/usr/sbin/mosquitto", &["-h"], false) {
+fn web_protocol_layer_walks_the_flow_against_the_real_server_over_tcp() {
+    if !have("node", &["--version"], true) || !have("npm", &["--version"], true) {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let (tcp, ws) = (free_port(), free_port());
-    let conf = dir.path().join("mosquitto.conf");
-    let text = format!(
-        "listener {tcp} 127.0.0.1\nlistener {ws} 127.0.0.1\nprotocol websockets\n\
-         allow_anonymous true\npersistence false\nlog_dest stderr\nlog_type information\n"
+    let roster = roster_with(dir.path(), "").expect("roster starts");
+    flow(
+        &format!("mqtt://{}", roster.addr),
+        &[],
+        "protocol flow: all steps passed",
     );
-    std::fs::write(&conf, text).expect("mosquitto.conf");
-    let mut cmd = Command::new("/usr/sbin/mosquitto");
-    cmd.arg("-c").arg(&conf);
-    let (_broker, _) = Background::start(cmd, " running");
+    roster.kill();
+}
+
+/// A client of 2017 writes ATOM_EXT and reads only tags 97 98 100 104 106 107 108 109:
+/// with `[wire] reply_atoms = "latin1"` every reply and push must be readable to it.
+#[test]
+fn web_old_client_reads_every_reply_with_reply_atoms_latin1() {
+    if !have("node", &["--version"], true) || !have("npm", &["--version"], true) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wire = "[wire]\nreply_atoms = \"latin1\"\n";
+    let roster = match roster_with(dir.path(), wire) {
+        Ok(roster) => roster,
+        Err(stderr) if unknown_section(&stderr, "wire") => {
+            eprintln!("SKIPPED: no [wire] reply_atoms yet");
+            return;
+        }
+        Err(stderr) => panic!("roster did not start: {stderr}"),
+    };
+    let passed = "protocol flow (old client): all steps passed";
+    flow(
+        &format!("mqtt://{}", roster.addr),
+        &["--old-client"],
+        passed,
+    );
+    roster.kill();
+}
+
+/// The page in Chromium against the real server today: test/ws-bridge.mjs carries
+/// MQTT over WebSocket (subprotocol mqtt, binary frames) to roster's TCP listener.
+#[test]
+fn web_page_walks_the_whole_flow_through_a_websocket_bridge_to_the_real_server() {
+    if !have_browser_tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let roster = roster_with(dir.path(), "").expect("roster starts");
     npm_install_if_missing();
     let mut cmd = Command::new("node");
-    cmd.arg("test/fake-roster.mjs")
-        .args(["--broker", &format!("mqtt://127.0.0.1:{tcp}")])
+    cmd.arg("test/ws-bridge.mjs")
+        .args(["--to", &roster.addr.to_string()])
         .current_dir(web_dir());
-    let (_fake, _) = Background::start(cmd, "fake roster answering");
-    walk_the_page(&format!("ws://127.0.0.1:{ws}"), dir.path());
+    // "ws bridge listening on ws://127.0.0.1:PORT/mqtt for 127.0.0.1:PORT"
+    let (bridge, line) = Background::start(cmd, "ws bridge listening on ");
+    let url = line
+        .split(" on ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    walk_the_page(url, dir.path());
+    drop(bridge);
+    roster.kill();
 }
 
 #[test]

@@ -141,6 +141,9 @@ try {
     const pushed = await b.page.$eval('#pushed', (el) => el.textContent);
     if (!pushed.includes(`<<"${name}">>`) || !pushed.includes('update}')) throw new Error(`pushed: ${pushed}`);
     await b.page.waitForFunction((n) => document.querySelector('#profile').dataset.firstName === n, { timeout: STEP_MS }, name);
+    const shown = await b.page.$eval('#accounts tbody tr td:nth-child(2)', (el) => el.textContent);
+    const field = await b.page.$eval('#name', (el) => el.value);
+    if (shown !== name || field !== name) throw new Error(`tab 2 shows ${shown} (name field ${field})`);
   }, b.page);
   await check(`screenshot of tab 2 at ${o.screenshot}`, () => b.page.screenshot({ path: o.screenshot, fullPage: true }));
   console.log('browser flow: all steps passed');
