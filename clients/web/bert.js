@@ -108,12 +108,10 @@
       this.buf[this.len++] = v;
     }
     u16(v) {
-      this.u8(v >>> 8);
-      this.u8(v & 0xff);
+      this.bytes([v >>> 8, v & 0xff]);
     }
     u32(v) {
-      this.u16(v >>> 16);
-      this.u16(v & 0xffff);
+      this.bytes([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
     }
     bytes(b) {
       this.room(b.length);
