@@ -20,7 +20,10 @@
 // allocated, nesting is capped (`maxDepth`), so is the term count (`maxElements`) and
 // the input (`maxBytes`); a truncated term or bytes after it are errors.
 // `{strict2017: true}` accepts ONLY the tags a pre-2018 N2O bert.js knew: 97, 98,
-// 100, 104, 106, 107, 108, 109.
+// 100, 104, 106, 107, 108, 109; `{strict2017: true, bigIntegers: true}` adds 110
+// (SMALL_BIG_EXT): the 2017 servers wrote millisecond timestamps with Erlang's
+// term_to_binary, which makes them 110, so a client that read Profile replies then
+// read 110 too. roster's `[wire] reply_atoms = "latin1"` changes atom tags only.
 (function (root, factory) {
   if (typeof module === 'object' && module.exports) module.exports = factory();
   else root.BERT = factory();
@@ -29,7 +32,7 @@
 
   const VERSION = 131;
   const STRICT_2017 = new Set([97, 98, 100, 104, 106, 107, 108, 109]);
-  const DEFAULTS = { strict2017: false, maxDepth: 64, maxElements: 1000000, maxBytes: 16 << 20 };
+  const DEFAULTS = { strict2017: false, bigIntegers: false, maxDepth: 64, maxElements: 1000000, maxBytes: 16 << 20 };
   const I32_MIN = -2147483648;
   const I32_MAX = 2147483647;
   const utf8Encoder = new TextEncoder();
@@ -318,7 +321,7 @@
     if (depth > r.opts.maxDepth) throw new BertError(`nested deeper than ${r.opts.maxDepth}`);
     const at = r.pos;
     const tag = r.u8('a tag');
-    if (r.opts.strict2017 && !STRICT_2017.has(tag)) {
+    if (r.opts.strict2017 && !STRICT_2017.has(tag) && !(tag === 110 && r.opts.bigIntegers)) {
       throw new BertError(`tag ${tag} at offset ${at} is not one a 2017 decoder knows`);
     }
     switch (tag) {

@@ -10,7 +10,10 @@ use roster_actors::{
 };
 use serde::Deserialize;
 
-use crate::{guard::DEFAULT_IPV6_PREFIX_LEN, term::Limits};
+use crate::{
+    guard::DEFAULT_IPV6_PREFIX_LEN,
+    term::{Limits, ReplyAtoms},
+};
 
 /// The whole configuration file. Each section has its own struct; all keys have defaults,
 /// so an empty file is a valid configuration.
@@ -39,6 +42,8 @@ pub struct Config {
     pub limits: Limits,
     /// How the process logs.
     pub log: LogConfig,
+    /// How replies are encoded.
+    pub wire: WireConfig,
 }
 
 impl Default for Config {
@@ -54,6 +59,7 @@ impl Default for Config {
             voice: ChannelConfig::voice_default(),
             limits: Limits::default(),
             log: LogConfig::default(),
+            wire: WireConfig::default(),
         }
     }
 }
@@ -136,6 +142,15 @@ impl Default for SessionConfig {
             max_write_buffer_bytes: 1_048_576,
         }
     }
+}
+
+/// `[wire]`: how replies are encoded.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WireConfig {
+    /// Atom tags in replies: `"mirror"` (the request's family), `"utf8"` (119) or
+    /// `"latin1"` (100, for pre-2018 BERT decoders).
+    pub reply_atoms: ReplyAtoms,
 }
 
 /// `[log]`: the log's format (its level comes from `RUST_LOG`, default `info`).
@@ -315,6 +330,21 @@ mod tests {
         let c = Config::parse(include_str!("../../packaging/container.toml")).expect("parses");
         assert_eq!(c.server.mqtt_listen, "0.0.0.0:1883");
         assert_eq!(c.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn reply_atoms_is_mirror_utf8_or_latin1() {
+        assert_eq!(Config::default().wire.reply_atoms, ReplyAtoms::Mirror);
+        for (text, want) in [
+            ("mirror", ReplyAtoms::Mirror),
+            ("utf8", ReplyAtoms::Utf8),
+            ("latin1", ReplyAtoms::Latin1),
+        ] {
+            let c = Config::parse(&format!("[wire]\nreply_atoms = \"{text}\"\n")).unwrap();
+            assert_eq!(c.wire.reply_atoms, want);
+        }
+        let err = Config::parse("[wire]\nreply_atoms = \"ascii\"\n").unwrap_err();
+        assert!(err.to_string().contains("ascii"), "{err}");
     }
 
     #[test]

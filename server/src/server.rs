@@ -172,7 +172,8 @@ impl Server {
                 config.limits.clone(),
             )
             .with_verify_guard(verify.clone())
-            .with_cached_gets(CachedGet::new(cache.clone(), hub.clone()));
+            .with_cached_gets(CachedGet::new(cache.clone(), hub.clone()))
+            .with_reply_atoms(config.wire.reply_atoms);
             let shared = Arc::new(Shared {
                 config: config.clone(),
                 registry: registry.clone(),

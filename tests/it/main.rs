@@ -17,6 +17,7 @@ mod profile;
 mod profile_migrate;
 mod provider;
 mod raw;
+mod reply_atoms;
 mod secrets;
 mod session_limits;
 mod support;

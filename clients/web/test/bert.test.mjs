@@ -126,6 +126,10 @@ test('strict2017 reads what a 2017 decoder reads and refuses the rest', () => {
     const tag = what.split(' ').pop();
     assert.throws(() => decode(unhex(bytes), { strict2017: true }), new RegExp(`tag ${tag} .*2017`), what);
   }
+  // With bigIntegers, 110 (a millisecond timestamp) is read and 119 still refused.
+  const ms = unhex('836e06000080f3ed8c01');
+  assert.equal(decode(ms, { strict2017: true, bigIntegers: true }), decode(ms));
+  assert.throws(() => decode(unhex('837703726567'), { strict2017: true, bigIntegers: true }), /tag 119/);
 });
 
 test('a truncated term is refused at every cut', () => {

@@ -21,7 +21,7 @@ use super::{
 use crate::{
     client_id::ClientId,
     guard::VerifyGuard,
-    term::{self, IoResult, Limits, Reply, Request, Tail},
+    term::{self, IoResult, Limits, Reply, ReplyAtoms, Request, Tail},
 };
 
 /// The request router shared by every session of a worker.
@@ -33,6 +33,8 @@ pub struct Router {
     profile: ProfileRoute,
     /// Bounds on untrusted ETF.
     limits: Arc<Limits>,
+    /// `[wire] reply_atoms`: which atom tags replies use.
+    reply_atoms: ReplyAtoms,
 }
 
 impl Router {
@@ -49,7 +51,14 @@ impl Router {
                 cached: None,
             },
             limits: Arc::new(limits),
+            reply_atoms: ReplyAtoms::default(),
         }
+    }
+
+    /// The same router, answering in the atom family `atoms` chooses.
+    pub fn with_reply_atoms(mut self, atoms: ReplyAtoms) -> Self {
+        self.reply_atoms = atoms;
+        self
     }
 
     /// The same router, answering cached Profile `get`s itself.
@@ -80,7 +89,8 @@ impl Router {
 
     /// Handles one request payload.
     pub fn route(&self, caller: &Caller, payload: Bytes) -> Route {
-        match term::decode(&payload, &self.limits) {
+        let family = self.reply_atoms.choose(term::request_family(&payload));
+        let route = match term::decode(&payload, &self.limits) {
             Ok(Request::Auth(tuple)) => self.auth.route(caller, tuple),
             Ok(Request::Profile(req)) => self.profile.route(caller, req),
             Err(e) => {
@@ -92,6 +102,7 @@ impl Router {
                 };
                 Route::Ready(Routed::one(&reply))
             }
-        }
+        };
+        route.in_family(family)
     }
 }

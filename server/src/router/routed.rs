@@ -5,7 +5,7 @@ use std::{future::Future, pin::Pin};
 
 use bytes::Bytes;
 
-use crate::term::{self, IoResult, Reply, Tail};
+use crate::term::{self, AtomFamily, IoResult, Reply, Tail};
 
 /// A boxed future run on the session's own arbiter.
 pub type LocalFut<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -19,6 +19,20 @@ pub enum Route {
     Pending(LocalFut<Routed>),
 }
 
+impl Route {
+    /// The same answer with its replies' atoms in `family` (a no-op for UTF-8,
+    /// which the encoder writes).
+    pub(super) fn in_family(self, family: AtomFamily) -> Route {
+        match (family, self) {
+            (AtomFamily::Utf8, route) => route,
+            (AtomFamily::Latin1, Route::Ready(routed)) => Route::Ready(routed.latin1()),
+            (AtomFamily::Latin1, Route::Pending(fut)) => {
+                Route::Pending(Box::pin(async move { fut.await.latin1() }))
+            }
+        }
+    }
+}
+
 /// What one request produced.
 #[derive(Debug, Default)]
 pub struct Routed {
@@ -29,6 +43,16 @@ pub struct Routed {
 }
 
 impl Routed {
+    /// Every reply with `ATOM_EXT` (100) atoms.
+    fn latin1(mut self) -> Routed {
+        for reply in &mut self.replies {
+            if let Some(old) = term::to_latin1(reply) {
+                *reply = Bytes::from(old);
+            }
+        }
+        self
+    }
+
     /// One reply, the connection kept.
     pub(super) fn one(reply: &Reply) -> Routed {
         Routed {
