@@ -48,7 +48,8 @@ pub(crate) async fn accept_loop(
     let next_id = AtomicU64::new(1);
     let shared = workers[0].1.clone();
     let cfg = &shared.config.server;
-    let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip);
+    let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip)
+        .with_ipv6_prefix_len(cfg.ipv6_prefix_len);
     let mut refusals = RefusalLog::default();
     let mut batches: Vec<Batch> = workers.iter().map(|_| Vec::new()).collect();
     let mut first = 0;

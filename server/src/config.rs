@@ -11,7 +11,8 @@ use roster_actors::{
 use serde::Deserialize;
 
 use crate::{
-    term::Limits,
+    guard::DEFAULT_IPV6_PREFIX_LEN,
+    term::{Limits, ReplyAtoms},
     transport::config::{self as transport, TlsConfig, WebSocketConfig},
 };
 
@@ -46,6 +47,8 @@ pub struct Config {
     pub limits: Limits,
     /// How the process logs.
     pub log: LogConfig,
+    /// How replies are encoded.
+    pub wire: WireConfig,
 }
 
 impl Default for Config {
@@ -63,6 +66,7 @@ impl Default for Config {
             voice: ChannelConfig::voice_default(),
             limits: Limits::default(),
             log: LogConfig::default(),
+            wire: WireConfig::default(),
         }
     }
 }
@@ -82,19 +86,22 @@ pub struct ServerConfig {
     pub connect_timeout_secs: u64,
     /// Most client connections held at once; beyond it new sockets are closed at once.
     pub max_connections: usize,
-    /// Most connections one address (IPv4, or IPv6 /64) may hold at once; beyond it
+    /// Most connections one address (IPv4, or IPv6 prefix) may hold at once; beyond it
     /// its new sockets are closed at once. 0 turns the cap off.
     pub max_connections_per_ip: u32,
     /// Worker threads serving connections; 0 means one per CPU core.
     pub workers: usize,
     /// Seconds a graceful shutdown waits for in-flight requests before closing anyway.
     pub shutdown_grace_secs: u64,
-    /// New connections one address (IPv4, or IPv6 /64) may open per second, on
+    /// New connections one address (IPv4, or IPv6 prefix) may open per second, on
     /// average; beyond it new sockets are closed at once. 0 turns the limit off.
     pub connect_rate_per_ip: u32,
     /// New connections one address may open at once before `connect_rate_per_ip`
     /// applies.
     pub connect_burst_per_ip: u32,
+    /// Leading bits of an IPv6 address that make one "address" for every
+    /// per-address limit (0 to 128; IPv4, and IPv4-mapped IPv6, count each address).
+    pub ipv6_prefix_len: u8,
 }
 
 impl Default for ServerConfig {
@@ -110,6 +117,7 @@ impl Default for ServerConfig {
             shutdown_grace_secs: 10,
             connect_rate_per_ip: 50,
             connect_burst_per_ip: 200,
+            ipv6_prefix_len: DEFAULT_IPV6_PREFIX_LEN,
         }
     }
 }
@@ -141,6 +149,15 @@ impl Default for SessionConfig {
             max_write_buffer_bytes: 1_048_576,
         }
     }
+}
+
+/// `[wire]`: how replies are encoded.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WireConfig {
+    /// Atom tags in replies: `"mirror"` (the request's family), `"utf8"` (119) or
+    /// `"latin1"` (100, for pre-2018 BERT decoders).
+    pub reply_atoms: ReplyAtoms,
 }
 
 /// `[log]`: the log's format (its level comes from `RUST_LOG`, default `info`).
@@ -228,6 +245,12 @@ impl Config {
                 message: "must be at least 64 bytes".into(),
             });
         }
+        if self.server.ipv6_prefix_len > 128 {
+            return Err(ConfigError::Invalid {
+                key: "server.ipv6_prefix_len",
+                message: "must be between 0 and 128".into(),
+            });
+        }
         if self.session.max_inflight == 0 || self.session.max_inflight > 65_000 {
             return Err(ConfigError::Invalid {
                 key: "session.max_inflight",
@@ -295,6 +318,7 @@ mod tests {
                 d.connect_burst_per_ip
             )
         );
+        assert_eq!((s.ipv6_prefix_len, d.ipv6_prefix_len), (64, 64));
         let (s, d) = (&shipped.auth, &default.auth);
         assert_eq!(
             (
@@ -341,6 +365,21 @@ mod tests {
     }
 
     #[test]
+    fn reply_atoms_is_mirror_utf8_or_latin1() {
+        assert_eq!(Config::default().wire.reply_atoms, ReplyAtoms::Mirror);
+        for (text, want) in [
+            ("mirror", ReplyAtoms::Mirror),
+            ("utf8", ReplyAtoms::Utf8),
+            ("latin1", ReplyAtoms::Latin1),
+        ] {
+            let c = Config::parse(&format!("[wire]\nreply_atoms = \"{text}\"\n")).unwrap();
+            assert_eq!(c.wire.reply_atoms, want);
+        }
+        let err = Config::parse("[wire]\nreply_atoms = \"ascii\"\n").unwrap_err();
+        assert!(err.to_string().contains("ascii"), "{err}");
+    }
+
+    #[test]
     fn log_format_is_text_or_json() {
         assert_eq!(Config::default().log.format, LogFormat::Text);
         let json = Config::parse("[log]\nformat = \"json\"\n").unwrap();
@@ -361,6 +400,18 @@ mod tests {
         assert!(err.to_string().contains("every listener is off"), "{err}");
         let ws_only = "[server]\nmqtt_listen = \"\"\n[websocket]\nlisten = \"127.0.0.1:8083\"\n";
         assert_eq!(Config::parse(ws_only).unwrap().websocket.path, "/mqtt");
+    }
+
+    #[test]
+    fn ipv6_prefix_len_is_0_to_128() {
+        for ok in [0, 48, 64, 128] {
+            let c = Config::parse(&format!("[server]\nipv6_prefix_len = {ok}\n")).unwrap();
+            assert_eq!(c.server.ipv6_prefix_len, ok);
+        }
+        let err = Config::parse("[server]\nipv6_prefix_len = 129\n").unwrap_err();
+        assert!(err.to_string().contains("server.ipv6_prefix_len"), "{err}");
+        let err = Config::parse("[server]\nipv6_prefix_len = -1\n").unwrap_err();
+        assert!(err.to_string().contains("ipv6_prefix_len"), "{err}");
     }
 
     #[test]

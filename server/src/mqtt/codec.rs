@@ -1,6 +1,7 @@
 //! MQTT 3.1.1 framing. The fixed header is read first and its remaining length checked
-//! against `max_packet_size` before a byte of the body is buffered; the body is then
-//! parsed by `mqtt-protocol` from the complete frame.
+//! against `max_packet_size` before a byte of the body is buffered; the complete frame
+//! is then checked for the rules `mqtt-protocol` lets through ([`super::strict`]) and
+//! parsed by it.
 
 use std::io::Cursor;
 
@@ -11,6 +12,8 @@ use mqtt::{
 };
 use tokio_util::codec::{Decoder, Encoder};
 
+use super::strict::{self, Violation};
+
 /// Why a connection's byte stream cannot go on.
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
@@ -20,6 +23,9 @@ pub enum CodecError {
     /// More than four bytes of remaining length.
     #[error("[MQTT-2.2.3] malformed remaining length")]
     BadLength,
+    /// The packet breaks a rule the parser does not check.
+    #[error(transparent)]
+    Violation(#[from] Violation),
     /// The packet body does not parse.
     #[error("malformed packet: {0}")]
     Malformed(String),
@@ -80,6 +86,7 @@ impl Decoder for MqttCodec {
             return Ok(None);
         }
         let frame = src.split_to(total);
+        strict::check(frame[0], &frame[header_len..])?;
         let mut reader = Cursor::new(&frame[..]);
         let packet = VariablePacket::decode(&mut reader).map_err(|e| match e {
             VariablePacketError::ReservedPacket(code, _) => {
@@ -174,5 +181,75 @@ mod tests {
         assert!(MqttCodec::new(1024).decode(&mut buf).is_err());
         let mut buf = BytesMut::from(&[0xF0u8, 0x00][..]);
         assert!(MqttCodec::new(1024).decode(&mut buf).is_err());
+    }
+
+    /// The codec's answer to one whole packet.
+    fn decode_one(bytes: &[u8]) -> Result<Option<VariablePacket>, CodecError> {
+        MqttCodec::new(1024).decode(&mut BytesMut::from(bytes))
+    }
+
+    #[test]
+    fn a_connect_whose_client_id_runs_past_the_packet_is_refused() {
+        // CONNECT "MQTT" 4, clean session, keep-alive 60; the client id claims 100
+        // bytes and 12 follow. mqtt-protocol alone reads it short, as "emqttd_reg_x".
+        let mut bytes = vec![
+            0x10, 24, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 60, 0, 100,
+        ];
+        bytes.extend_from_slice(b"emqttd_reg_x");
+        let short = VariablePacket::decode(&mut Cursor::new(&bytes[..]));
+        assert!(short.is_ok(), "the crate accepts it: {short:?}");
+        let err = decode_one(&bytes).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[MQTT-2.2.3] client identifier runs past the end of the packet"
+        );
+        // The same CONNECT with the true length decodes.
+        bytes[13] = 12;
+        assert!(matches!(
+            decode_one(&bytes),
+            Ok(Some(VariablePacket::ConnectPacket(_)))
+        ));
+    }
+
+    #[test]
+    fn nul_in_topics_and_empty_subscriptions_are_refused() {
+        // PUBLISH QoS 0 to "a\0b".
+        let err = decode_one(&[0x30, 0x06, 0, 3, b'a', 0, b'b', b'x']).unwrap_err();
+        assert!(
+            matches!(err, CodecError::Violation(Violation::Nul("topic name"))),
+            "{err}"
+        );
+        // SUBSCRIBE id 1 to "a\0" QoS 0.
+        let err = decode_one(&[0x82, 0x07, 0, 1, 0, 2, b'a', 0, 0]).unwrap_err();
+        assert!(
+            matches!(err, CodecError::Violation(Violation::Nul("topic filter"))),
+            "{err}"
+        );
+        // UNSUBSCRIBE id 1 from "\0".
+        let err = decode_one(&[0xA2, 0x05, 0, 1, 0, 1, 0]).unwrap_err();
+        assert!(
+            matches!(err, CodecError::Violation(Violation::Nul("topic filter"))),
+            "{err}"
+        );
+        // SUBSCRIBE and UNSUBSCRIBE with a packet id and nothing else.
+        let err = decode_one(&[0x82, 0x02, 0, 1]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[MQTT-3.8.3-3] SUBSCRIBE with no topic filter"
+        );
+        let err = decode_one(&[0xA2, 0x02, 0, 1]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[MQTT-3.10.3-2] UNSUBSCRIBE with no topic filter"
+        );
+        // With a filter each decodes.
+        assert!(matches!(
+            decode_one(&[0x82, 0x06, 0, 1, 0, 1, b'a', 0]),
+            Ok(Some(VariablePacket::SubscribePacket(_)))
+        ));
+        assert!(matches!(
+            decode_one(&[0xA2, 0x05, 0, 1, 0, 1, b'a']),
+            Ok(Some(VariablePacket::UnsubscribePacket(_)))
+        ));
     }
 }

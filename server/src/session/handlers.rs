@@ -2,6 +2,7 @@
 //! (handing a persistent state to a takeover), drain for a graceful shutdown.
 
 use actix::prelude::*;
+use bytes::Bytes;
 use tokio::sync::oneshot;
 
 use super::{
@@ -9,12 +10,22 @@ use super::{
     messages::{Drain, Kick, Push},
     state::SessionState,
 };
+use crate::term::{self, ReplyAtoms};
 
 impl Handler<Push> for Session {
     type Result = ();
 
     fn handle(&mut self, m: Push, ctx: &mut Context<Self>) {
-        self.deliver(m.0.payload, m.0.qos);
+        let latin1 = match self.shared.config.wire.reply_atoms {
+            ReplyAtoms::Mirror => self.latin1_requests,
+            ReplyAtoms::Utf8 => false,
+            ReplyAtoms::Latin1 => true,
+        };
+        let payload = match latin1.then(|| term::to_latin1(&m.0.payload)).flatten() {
+            Some(old) => Bytes::from(old),
+            None => m.0.payload,
+        };
+        self.deliver(payload, m.0.qos);
         self.flush_or_stop(ctx);
     }
 }

@@ -41,6 +41,7 @@ impl Session {
                 timer: Some(Timer::new(Instant::now() + connect_by)),
                 requests: VecDeque::new(),
                 busy: false,
+                latin1_requests: false,
                 draining: None,
                 closing_after_ack: false,
             }

@@ -8,7 +8,10 @@ use actix::prelude::*;
 use mqtt::{packet::PubackPacket, QualityOfService};
 
 use super::actor::Session;
-use crate::router::{Route, Routed};
+use crate::{
+    router::{Route, Routed},
+    term::{self, AtomFamily},
+};
 
 impl Session {
     /// Hands the queued requests to the router, one at a time; their replies go out in
@@ -29,6 +32,7 @@ impl Session {
                 return;
             };
             self.busy = true;
+            self.latin1_requests = term::request_family(&payload) == Some(AtomFamily::Latin1);
             match self.shared.router.route(&caller, payload) {
                 Route::Ready(routed) => {
                     if !self.answered(routed, puback, qos, ctx) {

@@ -1,8 +1,9 @@
 //! mqtt.js (node) as a test client, driven line by line through
 //! `tests/clients/mqttjs_client.js`: requests in as hex on its stdin, replies out on
 //! its stdout. mqtt.js comes from `clients/web/node_modules` when the browser client's
-//! packages are installed, else from `npm install mqtt` into a cache folder under the
-//! temp dir (once per run).
+//! packages are wholly installed (as `.ci/run` leaves them), else from `npm install
+//! mqtt` into a cache folder under the temp dir (once per run): never from a
+//! `clients/web` install another test may be running.
 
 use std::{
     io::{BufRead, BufReader, Write},
@@ -21,7 +22,13 @@ pub fn node_modules() -> Result<PathBuf, String> {
 
 fn find_or_install() -> Result<PathBuf, String> {
     let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/web/node_modules");
-    if web.join("mqtt/package.json").exists() {
+    // What tests/it/web.rs checks before it installs, and npm's record of a finished one.
+    let installed = [
+        "mqtt/dist/mqtt.min.js",
+        "puppeteer-core/package.json",
+        ".package-lock.json",
+    ];
+    if installed.iter().all(|f| web.join(f).exists()) {
         return Ok(web);
     }
     let cache = std::env::temp_dir().join("roster-it-npm");

@@ -81,6 +81,13 @@ impl Roster {
     /// Starts `roster --config <config>` at log level `rust_log` and waits until it
     /// listens.
     pub fn start(config: &Path, rust_log: &str) -> Roster {
+        Roster::try_start(config, rust_log)
+            .unwrap_or_else(|stderr| panic!("roster did not start: {stderr}"))
+    }
+
+    /// As `start`, but a process that exits before it listens is an `Err` with its
+    /// stderr (a config it refuses, say), not a failure; silence past DEADLINE still is.
+    pub fn try_start(config: &Path, rust_log: &str) -> Result<Roster, String> {
         let (mut child, lines, rx, reader) = spawn(config, rust_log);
         let addr = loop {
             match rx.recv_timeout(DEADLINE) {
@@ -89,7 +96,14 @@ impl Roster {
                         break addr;
                     }
                 }
-                Err(_) => {
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // stderr closed: the process is gone (or going).
+                    let status = wait_bounded(child);
+                    reader.join().expect("stderr reader");
+                    let text = lines.lock().unwrap().join("\n");
+                    return Err(format!("{status}: {text}"));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
                     let _ = child.kill();
                     panic!(
                         "roster did not start: {:?} {:?}",
@@ -99,13 +113,13 @@ impl Roster {
                 }
             }
         };
-        Roster {
+        Ok(Roster {
             child: Some(child),
             addr,
             lines,
             rx,
             reader: Some(reader),
-        }
+        })
     }
 
     /// Waits for a further "listening for `what` on ADDR" line (a second listener's)
@@ -235,4 +249,23 @@ pub fn start_fails(config: &Path) -> (ExitStatus, String) {
     reader.join().expect("stderr reader");
     let text = lines.lock().unwrap().join("\n");
     (status, text)
+}
+
+#[test]
+fn the_address_is_read_from_text_and_json_log_lines() {
+    let addr: SocketAddr = "127.0.0.1:8083".parse().unwrap();
+    let ws = "listening for MQTT over WebSocket on ";
+    for line in [
+        "INFO roster listening for MQTT over WebSocket on 127.0.0.1:8083",
+        "roster listening for MQTT over WebSocket on ws://127.0.0.1:8083/mqtt",
+        r#"{"msg":"roster listening for MQTT over WebSocket on 127.0.0.1:8083","level":"INFO"}"#,
+    ] {
+        assert_eq!(address_after(line, ws), Some(addr), "{line}");
+    }
+    let tcp = "listening for MQTT on ";
+    assert_eq!(address_after(ws, tcp), None);
+    assert_eq!(
+        address_after("roster listening for MQTT on [::1]:1883", tcp),
+        Some("[::1]:1883".parse().unwrap())
+    );
 }

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection};
 
 use super::config::AuthConfig;
 use crate::{
-    channel::{self, Delivery, SmsActor},
+    channel::{self, Delivery, DeliveryError, SmsActor},
     phone::Phone,
     secret::Code,
 };
@@ -62,25 +62,40 @@ pub fn record_send(conn: &Connection, now: i64, phone: &str) -> rusqlite::Result
     Ok(())
 }
 
-/// Delivers `send` by SMS; whether the provider took it (failures are logged here,
-/// with the phone masked and never the code).
-pub async fn sms(sms: &Addr<SmsActor>, send: SendCode, what: &str) -> bool {
+/// How an SMS delivery ended, as the client is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsOutcome {
+    /// The provider took it.
+    Sent,
+    /// The channel's slots and queue (`sms.max_queued`) were full: the server is
+    /// busy, not the provider failing; the client is told `too_many_requests`.
+    Busy,
+    /// The provider failed, or the channel stopped: `sms_not_sent`.
+    Failed,
+}
+
+/// Delivers `send` by SMS (failures are logged here, with the phone masked and
+/// never the code).
+pub async fn sms(sms: &Addr<SmsActor>, send: SendCode, what: &str) -> SmsOutcome {
     let delivery = Delivery::sms(
         send.phone.as_str().to_owned(),
         send.code.expose().to_owned(),
     );
     match sms.send(channel::SendCode(delivery)).await {
-        Ok(Ok(())) => true,
+        Ok(Ok(())) => SmsOutcome::Sent,
         Ok(Err(e)) => {
             log::warn!("{what}: sms to {} failed: {e}", send.phone.masked());
-            false
+            match e {
+                DeliveryError::Busy => SmsOutcome::Busy,
+                _ => SmsOutcome::Failed,
+            }
         }
         Err(_) => {
             log::warn!(
                 "{what}: sms to {} failed: channel stopped",
                 send.phone.masked()
             );
-            false
+            SmsOutcome::Failed
         }
     }
 }

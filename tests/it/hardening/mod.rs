@@ -1,0 +1,8 @@
+//! End-to-end tests for breaks a hostile review found: ClientIds whose symbols begin
+//! with `reg_`, MQTT packets the decoder must refuse, per-address limits over IPv6,
+//! and a full SMS or voice queue answered as the server being busy.
+
+mod channel_busy;
+mod client_ids;
+mod ipv6;
+mod mqtt_strict;
