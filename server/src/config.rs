@@ -82,7 +82,8 @@ pub struct ServerConfig {
     pub listen_backlog: u32,
     /// Largest MQTT packet accepted, in bytes (fixed header included); checked before buffering.
     pub max_packet_size: u32,
-    /// Seconds a new connection has to send CONNECT before it is closed.
+    /// Seconds a new connection has to send CONNECT before it is closed (a TLS or
+    /// WebSocket connection first has as long for its handshakes).
     pub connect_timeout_secs: u64,
     /// Most client connections held at once; beyond it new sockets are closed at once.
     pub max_connections: usize,

@@ -138,3 +138,65 @@ fn ready(listener: TcpListener, upgrade: Option<Upgrade>) -> io::Result<Serving>
         upgrade: upgrade.map(Arc::new),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bind() -> TcpListener {
+        TcpListener::bind("127.0.0.1:0").unwrap()
+    }
+
+    fn refused(listeners: Listeners, config: &Config) -> ListenerError {
+        match prepare(listeners, config) {
+            Err(e) => e,
+            Ok(_) => panic!("expected a refusal"),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_listener_is_readied_with_its_handshake() {
+        let config = Config::default();
+        let both = Listeners {
+            mqtt: Some(bind()),
+            websocket: Some(bind()),
+            ..Listeners::default()
+        };
+        let p = prepare(both, &config).unwrap();
+        assert!(p.tls.is_none(), "plain ws needs no TLS pair");
+        let kinds: Vec<_> = p
+            .serving
+            .iter()
+            .map(|s| s.upgrade.as_ref().map(|u| u.to_string()))
+            .collect();
+        assert_eq!(kinds, [None, Some("WebSocket".to_string())]);
+        assert!(p.bound.mqtt.is_some() && p.bound.websocket.is_some() && p.bound.tls.is_none());
+    }
+
+    #[tokio::test]
+    async fn nothing_to_serve_or_a_missing_pair_is_refused() {
+        let config = Config::default();
+        assert!(matches!(
+            refused(Listeners::default(), &config),
+            ListenerError::None
+        ));
+        let mut config = Config::default();
+        config.tls.cert = "/nonexistent/cert.pem".into();
+        config.tls.key = "/nonexistent/key.pem".into();
+        let tls = Listeners {
+            tls: Some(bind()),
+            ..Listeners::default()
+        };
+        let err = refused(tls, &config);
+        assert!(err.to_string().contains("/nonexistent/cert.pem"), "{err}");
+        config.websocket.tls = true;
+        let wss = Listeners {
+            websocket: Some(bind()),
+            ..Listeners::default()
+        };
+        assert!(
+            matches!(refused(wss, &config), ListenerError::Tls(_)),
+            "wss needs the pair"
+        );
+    }
+}
