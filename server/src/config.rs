@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     guard::DEFAULT_IPV6_PREFIX_LEN,
+    proxy::Cidr,
     term::{Limits, ReplyAtoms},
 };
 
@@ -95,6 +96,13 @@ pub struct ServerConfig {
     /// Leading bits of an IPv6 address that make one "address" for every
     /// per-address limit (0 to 128; IPv4, and IPv4-mapped IPv6, count each address).
     pub ipv6_prefix_len: u8,
+    /// Every connection starts with a PROXY protocol header (v1 or v2) from a load
+    /// balancer, read within `connect_timeout_secs`; its client address is the one the
+    /// per-address limits and the logs use. Only `trusted_proxies` may connect.
+    pub proxy_protocol: bool,
+    /// The balancers (addresses or networks: `10.0.0.5`, `10.0.0.0/24`, `fd00::/8`)
+    /// allowed to connect when `proxy_protocol` is on; others are closed at once.
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 impl Default for ServerConfig {
@@ -111,6 +119,8 @@ impl Default for ServerConfig {
             connect_rate_per_ip: 50,
             connect_burst_per_ip: 200,
             ipv6_prefix_len: DEFAULT_IPV6_PREFIX_LEN,
+            proxy_protocol: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -262,6 +272,12 @@ impl Config {
                 message: "must be at least server.max_packet_size".into(),
             });
         }
+        if self.server.proxy_protocol && self.server.trusted_proxies.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "server.trusted_proxies",
+                message: "server.proxy_protocol needs at least one trusted proxy".into(),
+            });
+        }
         if self.session.max_pending_requests == 0 {
             return Err(ConfigError::Invalid {
                 key: "session.max_pending_requests",
@@ -366,6 +382,21 @@ mod tests {
         assert!(err.to_string().contains("server.ipv6_prefix_len"), "{err}");
         let err = Config::parse("[server]\nipv6_prefix_len = -1\n").unwrap_err();
         assert!(err.to_string().contains("ipv6_prefix_len"), "{err}");
+    }
+
+    #[test]
+    fn proxy_protocol_needs_trusted_proxies_that_parse() {
+        let c = Config::default();
+        assert!(!c.server.proxy_protocol && c.server.trusted_proxies.is_empty());
+        let err = Config::parse("[server]\nproxy_protocol = true\n").unwrap_err();
+        assert!(err.to_string().contains("server.trusted_proxies"), "{err}");
+        let c = Config::parse(
+            "[server]\nproxy_protocol = true\ntrusted_proxies = [\"127.0.0.1\", \"fd00::/8\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.server.trusted_proxies.len(), 2);
+        let err = Config::parse("[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n").unwrap_err();
+        assert!(err.to_string().contains("10.0.0.0/33"), "{err}");
     }
 
     #[test]
