@@ -16,6 +16,7 @@ mod persistent;
 mod profile;
 mod profile_migrate;
 mod provider;
+mod proxy_protocol;
 mod raw;
 mod reply_atoms;
 mod secrets;
