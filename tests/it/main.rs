@@ -15,6 +15,7 @@ mod mqtt_rules;
 mod persistent;
 mod profile;
 mod profile_migrate;
+mod protocol_level;
 mod provider;
 mod proxy_protocol;
 mod raw;

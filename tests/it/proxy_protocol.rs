@@ -78,6 +78,9 @@ async fn mqtt(from: IpAddr, to: SocketAddr, head: &[u8], id: &str) -> (TcpStream
 
 const ACCEPTED: Option<[u8; 4]> = Some([0x20, 0x02, 0x00, 0x00]);
 
+/// Debian's HAProxy (in /usr/sbin, which a user's PATH may lack).
+const HAPROXY: &str = "/usr/sbin/haproxy";
+
 /// A free port on 127.0.0.1 (bound, then released for HAProxy to take).
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -105,7 +108,7 @@ impl Haproxy {
              backend roster\n  source 127.0.0.1\n  server roster {roster} {send}\n"
         );
         std::fs::write(&cfg, text).expect("write haproxy.cfg");
-        let child = Command::new("haproxy")
+        let child = Command::new(HAPROXY)
             .arg("-f")
             .arg(&cfg)
             .arg("-db")
@@ -162,7 +165,7 @@ async fn the_cap_counts_the_client_through(send: &str, a: IpAddr, b: IpAddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn haproxy_send_proxy_v2_the_cap_counts_the_client_address() {
-    if !have("haproxy", &["-v"], true) {
+    if !have(HAPROXY, &["-v"], true) {
         return;
     }
     the_cap_counts_the_client_through("send-proxy-v2", lo(2), lo(3)).await;
@@ -170,7 +173,7 @@ async fn haproxy_send_proxy_v2_the_cap_counts_the_client_address() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn haproxy_send_proxy_v1_the_cap_counts_the_client_address() {
-    if !have("haproxy", &["-v"], true) {
+    if !have(HAPROXY, &["-v"], true) {
         return;
     }
     the_cap_counts_the_client_through("send-proxy", lo(4), lo(5)).await;
