@@ -10,6 +10,7 @@ mod durability;
 mod hardening;
 mod hostile_etf;
 mod load;
+mod load_tls_ws;
 mod log_format;
 mod mqtt_rules;
 mod persistent;
