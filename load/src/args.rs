@@ -45,7 +45,7 @@ pub enum SessionKind {
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "load",
-    about = "Load generator: simulated devices over real MQTT connections"
+    about = "Load generator: simulated devices over real MQTT connections (TCP, TLS, WebSocket)"
 )]
 pub struct LoadArgs {
     /// What the devices do.
