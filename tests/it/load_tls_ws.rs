@@ -202,7 +202,10 @@ async fn a_certificate_from_another_ca_is_a_handshake_failure() {
     assert_eq!(report.completed, 0, "{report}");
     let setup = report.setup.as_ref().expect("start-up figures");
     assert!(
-        setup.errors.keys().any(|k| k.contains("TLS handshake failed")),
+        setup
+            .errors
+            .keys()
+            .any(|k| k.contains("TLS handshake failed")),
         "{report}"
     );
     // A plain device on the TLS port gets no CONNACK either.
