@@ -5,4 +5,5 @@
 mod channel_busy;
 mod client_ids;
 mod ipv6;
+mod jwt;
 mod mqtt_strict;

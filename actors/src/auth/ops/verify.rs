@@ -1,12 +1,13 @@
 //! `verify`: the code (or JWT) against the pending session; success turns it into a
 //! logged-in session `emqttd_<symbols>`, replacing an older one with that id, and
-//! creates the account's profile on its first login (its person id is the user_id).
+//! creates the account's profile on its first login (its person id is the user_id). A
+//! JWT confirms once: `spent.rs` remembers it.
 
 use rusqlite::{params, Connection};
 
 use super::{
     env::{logged_in_id, AuthEnv, Fail},
-    row,
+    row, spent,
 };
 use crate::{
     auth::{answer::AuthError, request::Verify},
@@ -57,10 +58,14 @@ pub fn verify(
     }
     let phone = Phone::from_store(row.phone.clone());
     if row.is_jwt() {
-        let ok = req
+        let confirmed = req
             .proof
             .as_ref()
-            .is_some_and(|proof| env.jwt.verify(proof.jwt(), &phone));
+            .and_then(|proof| env.jwt.verify(proof.jwt(), &phone, env.now));
+        let ok = match confirmed {
+            Some(c) => spent::first_use(conn, &c, env.now)?,
+            None => false,
+        };
         if !ok {
             count_failure(conn, client_id)?;
             return Err(AuthError::InvalidJwtCode.into());
