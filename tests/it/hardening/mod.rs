@@ -7,3 +7,4 @@ mod client_ids;
 mod ipv6;
 mod jwt;
 mod mqtt_strict;
+mod squatting;

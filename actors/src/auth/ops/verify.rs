@@ -1,7 +1,8 @@
 //! `verify`: the code (or JWT) against the pending session; success turns it into a
-//! logged-in session `emqttd_<symbols>`, replacing an older one with that id, and
-//! creates the account's profile on its first login (its person id is the user_id). A
-//! JWT confirms once: `spent.rs` remembers it.
+//! logged-in session `emqttd_<symbols>`, replacing an older one with that id when it
+//! is the same phone's (another phone's is refused, untouched), and creates the
+//! account's profile on its first login (its person id is the user_id). A JWT confirms
+//! once: `spent.rs` remembers it.
 
 use rusqlite::{params, Connection};
 
@@ -53,6 +54,12 @@ pub fn verify(
             return Err(AuthError::MismatchUserData.into());
         }
     }
+    let new_id = logged_in_id(client_id);
+    // Knowing a device's symbols must not let another phone log in as it: only the
+    // same phone may replace a logged-in session.
+    if new_id != client_id && row::by_client(conn, &new_id)?.is_some_and(|o| o.phone != row.phone) {
+        return Err(AuthError::MismatchUserData.into());
+    }
     if row.attempts >= i64::from(env.cfg.max_attempts) {
         return Err(AuthError::AttemptsExpired.into());
     }
@@ -84,7 +91,6 @@ pub fn verify(
             return Err(AuthError::InvalidSmsCode.into());
         }
     }
-    let new_id = logged_in_id(client_id);
     // The account's profile is created at its first login, in this transaction.
     let person_id = crate::profile::ensure(conn, &row.phone, env.now)?;
     let replaced = if new_id == client_id {
