@@ -217,6 +217,12 @@ impl Config {
                 key: "limits",
                 message,
             })?;
+        self.auth
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "auth",
+                message,
+            })?;
         if self.server.max_packet_size < 64 {
             return Err(ConfigError::Invalid {
                 key: "server.max_packet_size",
@@ -336,6 +342,17 @@ mod tests {
         assert!(err.to_string().contains("server.ipv6_prefix_len"), "{err}");
         let err = Config::parse("[server]\nipv6_prefix_len = -1\n").unwrap_err();
         assert!(err.to_string().contains("ipv6_prefix_len"), "{err}");
+    }
+
+    #[test]
+    fn allowed_country_codes_are_digits() {
+        let c = Config::parse("[auth]\nallowed_country_codes = [\"380\", \"+1\"]\n").unwrap();
+        assert_eq!(c.auth.allowed_country_codes, ["380", "+1"]);
+        for bad in ["\"\"", "\"+\"", "\"38o\"", "\"1234567890123456\""] {
+            let err =
+                Config::parse(&format!("[auth]\nallowed_country_codes = [{bad}]\n")).unwrap_err();
+            assert!(err.to_string().contains("allowed_country_codes"), "{err}");
+        }
     }
 
     #[test]

@@ -30,6 +30,17 @@ pub const MIGRATIONS: &[&str] = &[
          expires INTEGER NOT NULL
      ) STRICT, WITHOUT ROWID;
      CREATE INDEX auth_jwt_used_expires ON auth_jwt_used(expires);",
+    // 6: codes sent per clock hour, in all (scope '*') and per country calling code
+    // (scope '+<code>'), behind auth.max_sends_per_hour and
+    // auth.max_sends_per_country_per_hour; `warned` once the cap has refused a send
+    // that hour. Hours before the current one are deleted as sends are counted.
+    "CREATE TABLE auth_send_hour (
+         scope  TEXT NOT NULL,
+         hour   INTEGER NOT NULL,
+         sends  INTEGER NOT NULL,
+         warned INTEGER NOT NULL DEFAULT 0,
+         PRIMARY KEY (scope, hour)
+     ) STRICT, WITHOUT ROWID;",
 ];
 
 /// Brings the database up to date, one migration per `BEGIN IMMEDIATE` transaction.

@@ -7,4 +7,5 @@ mod client_ids;
 mod ipv6;
 mod jwt;
 mod mqtt_strict;
+mod sms_spend;
 mod squatting;
