@@ -4,6 +4,7 @@
 
 mod channel_busy;
 mod client_ids;
+mod cpu;
 mod ipv6;
 mod jwt;
 mod mqtt_strict;

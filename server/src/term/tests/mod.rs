@@ -4,6 +4,7 @@
 mod erlang;
 mod fuzz;
 mod hostile;
+mod largest;
 mod model;
 mod props;
 mod replies;
