@@ -306,6 +306,14 @@ mod tests {
             default.profile.max_text_bytes
         );
         assert_eq!(shipped.profile.max_accounts, default.profile.max_accounts);
+        assert_eq!(shipped.limits, default.limits);
+        assert_eq!(shipped.jwt.max_age_secs, 600);
+        let (s, d) = (&shipped.auth, &default.auth);
+        assert_eq!(s.allowed_country_codes, d.allowed_country_codes);
+        assert_eq!(
+            (s.max_sends_per_country_per_hour, s.max_sends_per_hour),
+            (d.max_sends_per_country_per_hour, d.max_sends_per_hour)
+        );
     }
 
     #[test]
