@@ -242,6 +242,12 @@ impl Config {
                 key: "limits",
                 message,
             })?;
+        self.auth
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "auth",
+                message,
+            })?;
         if self.server.max_packet_size < 64 {
             return Err(ConfigError::Invalid {
                 key: "server.max_packet_size",

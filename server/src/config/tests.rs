@@ -42,6 +42,14 @@ fn shipped_config_toml_parses_to_the_defaults() {
         default.profile.max_text_bytes
     );
     assert_eq!(shipped.profile.max_accounts, default.profile.max_accounts);
+    assert_eq!(shipped.limits, default.limits);
+    assert_eq!(shipped.jwt.max_age_secs, 600);
+    let (s, d) = (&shipped.auth, &default.auth);
+    assert_eq!(s.allowed_country_codes, d.allowed_country_codes);
+    assert_eq!(
+        (s.max_sends_per_country_per_hour, s.max_sends_per_hour),
+        (d.max_sends_per_country_per_hour, d.max_sends_per_hour)
+    );
 }
 
 #[test]
@@ -129,4 +137,14 @@ fn unreadable_file_is_named() {
         err.to_string().contains("/nonexistent/roster.toml"),
         "{err}"
     );
+}
+
+#[test]
+fn allowed_country_codes_are_digits() {
+    let c = Config::parse("[auth]\nallowed_country_codes = [\"380\", \"+1\"]\n").unwrap();
+    assert_eq!(c.auth.allowed_country_codes, ["380", "+1"]);
+    for bad in ["\"\"", "\"+\"", "\"38o\"", "\"1234567890123456\""] {
+        let err = Config::parse(&format!("[auth]\nallowed_country_codes = [{bad}]\n")).unwrap_err();
+        assert!(err.to_string().contains("allowed_country_codes"), "{err}");
+    }
 }
