@@ -35,6 +35,15 @@ pub async fn serve(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The handlers are in place before the lines that tell the world it may connect
+    // (and a supervisor or test that it may signal): an early SIGTERM drains too.
+    let mut signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("roster: cannot install signal handlers: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let bound = server.bound();
     if let Some(addr) = bound.mqtt {
         log::info!("roster listening for MQTT on {addr}");
@@ -46,7 +55,7 @@ pub async fn serve(config: Config) -> ExitCode {
         let kind = if wss { "secure WebSocket" } else { "WebSocket" };
         log::info!("roster listening for MQTT over {kind} on {addr}");
     }
-    wait_for_stop(&server).await;
+    signals.wait_for_stop(&server).await;
     log::info!("shutting down");
     server.shutdown().await;
     log::info!("stopped");
@@ -72,25 +81,41 @@ async fn bind(listen: &str, backlog: u32) -> std::io::Result<std::net::TcpListen
     Err(last.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
 }
 
-/// Waits for SIGINT or SIGTERM; on each SIGHUP re-reads the TLS pair meanwhile.
-async fn wait_for_stop(server: &Server) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return,
-            _ = term.recv() => return,
-            _ = hup.recv() => match server.reload_tls() {
-                Ok(Some(cert)) => log::info!("SIGHUP: TLS certificate re-read from {}", cert.display()),
-                Ok(None) => log::info!("SIGHUP: no TLS listener, nothing to re-read"),
-                Err(e) => log::warn!("SIGHUP: {e}; keeping the certificate in use"),
-            },
+/// SIGINT, SIGTERM and SIGHUP, caught from the moment they are installed.
+struct Signals {
+    /// SIGINT (Ctrl-C): stop.
+    int: tokio::signal::unix::Signal,
+    /// SIGTERM: stop.
+    term: tokio::signal::unix::Signal,
+    /// SIGHUP: re-read the TLS pair.
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Until SIGINT or SIGTERM arrives (or arrived since `install`); each SIGHUP
+    /// meanwhile re-reads the TLS pair.
+    async fn wait_for_stop(&mut self, server: &Server) {
+        loop {
+            tokio::select! {
+                _ = self.int.recv() => return,
+                _ = self.term.recv() => return,
+                _ = self.hup.recv() => match server.reload_tls() {
+                    Ok(Some(cert)) => {
+                        log::info!("SIGHUP: TLS certificate re-read from {}", cert.display())
+                    }
+                    Ok(None) => log::info!("SIGHUP: no TLS listener, nothing to re-read"),
+                    Err(e) => log::warn!("SIGHUP: {e}; keeping the certificate in use"),
+                },
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
         max_depth: 4,
         max_list_len: 16,
         max_elements: 64,
+        ..Limits::default()
     };
     let loose = term::read(data, &default);
     let strict = term::read(data, &tight);

@@ -1,9 +1,14 @@
 //! The accept loop: takes every connection waiting on the listeners (plain, TLS,
 //! WebSocket: one loop, so the per-address limits count them together), refuses those
 //! over the connection limits before reading a byte, and hands the rest to the worker
-//! arbiters in one message per worker per wake-up. A TLS or WebSocket connection runs
-//! its handshakes on its worker, under `server.connect_timeout_secs`, before its
-//! session starts; it holds its place in the connection counts meanwhile.
+//! arbiters in one message per worker per wake-up.
+//!
+//! Behind a load balancer (`server.proxy_protocol`) the socket's address is the
+//! balancer's: the loop then only refuses addresses outside `server.trusted_proxies`,
+//! and the worker reads the PROXY header first of all and checks the limits against
+//! the client address it names, before anything else. A TLS or WebSocket connection
+//! then runs its handshakes on its worker, under `server.connect_timeout_secs`, before
+//! its session starts; it holds its place in the connection counts meanwhile.
 //!
 //! Accepting on the std listener (through `AsyncFd`) gives plain sockets: they are
 //! registered once, with their worker's reactor, instead of with this thread's first
@@ -15,7 +20,7 @@ use std::{
     net::{SocketAddr, TcpListener, TcpStream},
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc,
+        Arc, Mutex, PoisonError,
     },
     task::Poll,
     time::Duration,
@@ -27,6 +32,7 @@ use tokio::{io::unix::AsyncFdReadyGuard, sync::oneshot};
 use crate::{
     guard::{ConnectRate, RefusalLog},
     listeners::Serving,
+    proxy,
     session::Session,
     transport::{upgrade::Upgrade, Conn},
     worker::Shared,
@@ -39,6 +45,16 @@ const BATCH: usize = 256;
 /// (`None` for plain MQTT).
 type Batch = Vec<(TcpStream, SocketAddr, u64, Option<Arc<Upgrade>>)>;
 
+/// The per-address connection rate and the log of refusals: the accept loop's, and
+/// behind a load balancer the workers' too (they learn the client's address from its
+/// PROXY header), hence the lock, never contended without one.
+struct Gate {
+    /// New connections per address.
+    rate: ConnectRate,
+    /// Refused connections, logged without flooding the log.
+    refusals: RefusalLog,
+}
+
 /// Accepts until `stop` fires; spreads connections over `workers` in turn.
 pub(crate) async fn accept_loop(
     listeners: Vec<Serving>,
@@ -48,9 +64,11 @@ pub(crate) async fn accept_loop(
     let next_id = AtomicU64::new(1);
     let shared = workers[0].1.clone();
     let cfg = &shared.config.server;
-    let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip)
-        .with_ipv6_prefix_len(cfg.ipv6_prefix_len);
-    let mut refusals = RefusalLog::default();
+    let gate = Arc::new(Mutex::new(Gate {
+        rate: ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip)
+            .with_ipv6_prefix_len(cfg.ipv6_prefix_len),
+        refusals: RefusalLog::default(),
+    }));
     let mut batches: Vec<Batch> = workers.iter().map(|_| Vec::new()).collect();
     let mut first = 0;
     loop {
@@ -72,7 +90,12 @@ pub(crate) async fn accept_loop(
         for _ in 0..BATCH {
             match ready.get_inner().accept() {
                 Ok((stream, peer)) => {
-                    if !admit(&shared, &mut rate, &mut refusals, peer) {
+                    if cfg.proxy_protocol {
+                        if !proxy::is_trusted(&cfg.trusted_proxies, peer.ip()) {
+                            log::debug!("{peer}: refused, not in server.trusted_proxies");
+                            continue;
+                        }
+                    } else if !admit(&shared, &gate, peer) {
                         continue;
                     }
                     let id = next_id.fetch_add(1, Ordering::Relaxed);
@@ -93,8 +116,8 @@ pub(crate) async fn accept_loop(
         for ((worker, shared), batch) in workers.iter().zip(&mut batches) {
             if !batch.is_empty() {
                 let batch = std::mem::take(batch);
-                let shared = shared.clone();
-                worker.spawn(async move { start_sessions(batch, &shared) });
+                let (shared, gate) = (shared.clone(), gate.clone());
+                worker.spawn(async move { start_sessions(batch, &shared, &gate) });
             }
         }
         if let Some(e) = failed {
@@ -123,14 +146,12 @@ async fn readable(
     .await
 }
 
-/// Counts an accepted connection against the limits; false (and the socket is
-/// dropped, which closes it, before any byte is read) when one is reached.
-fn admit(
-    shared: &Shared<Session>,
-    rate: &mut ConnectRate,
-    refusals: &mut RefusalLog,
-    peer: SocketAddr,
-) -> bool {
+/// Counts a connection from `peer` against the limits; false (and the socket is
+/// dropped, which closes it, before any byte of the client's is read) when one is
+/// reached.
+fn admit(shared: &Shared<Session>, gate: &Mutex<Gate>, peer: SocketAddr) -> bool {
+    let mut gate = gate.lock().unwrap_or_else(PoisonError::into_inner);
+    let Gate { rate, refusals } = &mut *gate;
     if !rate.admit(peer.ip()) {
         refusals.refused(peer, "server.connect_rate_per_ip exceeded");
         return false;
@@ -148,9 +169,17 @@ fn admit(
     true
 }
 
-/// On a worker: registers each socket with this worker's reactor and starts its session
-/// (after its handshakes, for TLS and WebSocket).
-fn start_sessions(batch: Batch, shared: &Arc<Shared<Session>>) {
+/// Counts out a connection that never got its session.
+fn release(shared: &Shared<Session>, peer: SocketAddr) {
+    shared.connections.fetch_sub(1, Ordering::Relaxed);
+    shared.per_ip.release(peer.ip());
+}
+
+/// On a worker: registers each socket with this worker's reactor and starts its
+/// session: at once for plain MQTT, else once its PROXY header is read (behind a load
+/// balancer) and its handshakes are done (TLS, WebSocket).
+fn start_sessions(batch: Batch, shared: &Arc<Shared<Session>>, gate: &Arc<Mutex<Gate>>) {
+    let behind_proxy = shared.config.server.proxy_protocol;
     for (stream, peer, id, upgrade) in batch {
         let registered = stream
             .set_nonblocking(true)
@@ -158,37 +187,69 @@ fn start_sessions(batch: Batch, shared: &Arc<Shared<Session>>) {
         let stream = match registered {
             Ok(stream) => stream,
             Err(e) => {
-                release(shared, peer);
+                if !behind_proxy {
+                    release(shared, peer);
+                }
                 log::warn!("{peer}: cannot register socket: {e}");
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
-        match upgrade {
-            None => Session::spawn(Conn::Tcp(stream), peer, id, shared.clone()),
-            Some(upgrade) => {
-                let shared = shared.clone();
-                actix_rt::spawn(async move {
-                    let by = Duration::from_secs(shared.config.server.connect_timeout_secs);
-                    match tokio::time::timeout(by, upgrade.run(stream)).await {
-                        Ok(Ok(conn)) => Session::spawn(conn, peer, id, shared),
-                        Ok(Err(e)) => {
-                            release(&shared, peer);
-                            log::debug!("{peer}: {upgrade} handshake failed: {e}");
-                        }
-                        Err(_) => {
-                            release(&shared, peer);
-                            log::debug!("{peer}: no {upgrade} handshake within {by:?}");
-                        }
-                    }
-                });
-            }
+        if behind_proxy || upgrade.is_some() {
+            let (shared, gate) = (shared.clone(), gate.clone());
+            actix_rt::spawn(start_after_preamble(
+                stream, peer, id, upgrade, shared, gate,
+            ));
+        } else {
+            Session::spawn(Conn::Tcp(stream), peer, id, shared.clone());
         }
     }
 }
 
-/// Counts out a connection that never got its session.
-fn release(shared: &Shared<Session>, peer: SocketAddr) {
-    shared.connections.fetch_sub(1, Ordering::Relaxed);
-    shared.per_ip.release(peer.ip());
+/// What comes before a session on the worker: behind a load balancer the PROXY header
+/// first of all, then the limits on the client address it names; the listener's
+/// handshakes (TLS, WebSocket), each within `server.connect_timeout_secs`; then the
+/// session under the client's address.
+async fn start_after_preamble(
+    mut stream: tokio::net::TcpStream,
+    accepted_from: SocketAddr,
+    id: u64,
+    upgrade: Option<Arc<Upgrade>>,
+    shared: Arc<Shared<Session>>,
+    gate: Arc<Mutex<Gate>>,
+) {
+    let by = Duration::from_secs(shared.config.server.connect_timeout_secs);
+    let peer = if shared.config.server.proxy_protocol {
+        let peer = match proxy::peer_address(&mut stream, accepted_from, by).await {
+            Ok(peer) => peer,
+            Err(e) => {
+                log::debug!("{accepted_from}: closing: {e}");
+                return;
+            }
+        };
+        if !admit(&shared, &gate, peer) {
+            return;
+        }
+        log::trace!("{peer}: connected through {accepted_from}");
+        peer
+    } else {
+        accepted_from
+    };
+    let conn = match upgrade {
+        None => Conn::Tcp(stream),
+        Some(upgrade) => match tokio::time::timeout(by, upgrade.run(stream)).await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                release(&shared, peer);
+                log::debug!("{peer}: {upgrade} handshake failed: {e}");
+                return;
+            }
+            Err(_) => {
+                release(&shared, peer);
+                log::debug!("{peer}: no {upgrade} handshake within {by:?}");
+                return;
+            }
+        },
+    };
+    Session::spawn(conn, peer, id, shared);
 }

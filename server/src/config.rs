@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     guard::DEFAULT_IPV6_PREFIX_LEN,
+    proxy::Cidr,
     term::{Limits, ReplyAtoms},
     transport::config::{self as transport, TlsConfig, WebSocketConfig},
 };
@@ -103,6 +104,13 @@ pub struct ServerConfig {
     /// Leading bits of an IPv6 address that make one "address" for every
     /// per-address limit (0 to 128; IPv4, and IPv4-mapped IPv6, count each address).
     pub ipv6_prefix_len: u8,
+    /// Every connection starts with a PROXY protocol header (v1 or v2) from a load
+    /// balancer, read within `connect_timeout_secs`; its client address is the one the
+    /// per-address limits and the logs use. Only `trusted_proxies` may connect.
+    pub proxy_protocol: bool,
+    /// The balancers (addresses or networks: `10.0.0.5`, `10.0.0.0/24`, `fd00::/8`)
+    /// allowed to connect when `proxy_protocol` is on; others are closed at once.
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 impl Default for ServerConfig {
@@ -119,6 +127,8 @@ impl Default for ServerConfig {
             connect_rate_per_ip: 50,
             connect_burst_per_ip: 200,
             ipv6_prefix_len: DEFAULT_IPV6_PREFIX_LEN,
+            proxy_protocol: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -240,6 +250,12 @@ impl Config {
                 key: "limits",
                 message,
             })?;
+        self.auth
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "auth",
+                message,
+            })?;
         if self.server.max_packet_size < 64 {
             return Err(ConfigError::Invalid {
                 key: "server.max_packet_size",
@@ -270,6 +286,12 @@ impl Config {
                 message: "must be at least server.max_packet_size".into(),
             });
         }
+        if self.server.proxy_protocol && self.server.trusted_proxies.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "server.trusted_proxies",
+                message: "server.proxy_protocol needs at least one trusted proxy".into(),
+            });
+        }
         transport::validate(&self.tls, &self.websocket)
             .map_err(|(key, message)| ConfigError::Invalid { key, message })?;
         if [
@@ -296,143 +318,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shipped_config_toml_parses_to_the_defaults() {
-        let shipped = Config::parse(include_str!("../../config.toml")).expect("config.toml parses");
-        let default = Config::default();
-        assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
-        assert_eq!(shipped.server.max_packet_size, 262_144);
-        assert_eq!(shipped.session.expiry_secs, 7200);
-        let (s, d) = (&shipped.server, &default.server);
-        assert_eq!(
-            (
-                s.max_connections_per_ip,
-                s.connect_rate_per_ip,
-                s.connect_burst_per_ip
-            ),
-            (
-                d.max_connections_per_ip,
-                d.connect_rate_per_ip,
-                d.connect_burst_per_ip
-            )
-        );
-        assert_eq!((s.ipv6_prefix_len, d.ipv6_prefix_len), (64, 64));
-        let (s, d) = (&shipped.auth, &default.auth);
-        assert_eq!(
-            (
-                s.max_failed_verifies_per_connection,
-                s.max_failed_verifies_per_ip_per_hour
-            ),
-            (
-                d.max_failed_verifies_per_connection,
-                d.max_failed_verifies_per_ip_per_hour
-            )
-        );
-        assert_eq!(shipped.storage.max_pages, default.storage.max_pages);
-        assert_eq!(shipped.profile.max_data_bytes, 65_536);
-        assert_eq!(
-            shipped.profile.max_text_bytes,
-            default.profile.max_text_bytes
-        );
-        assert_eq!(shipped.profile.max_accounts, default.profile.max_accounts);
-        let (s, d) = (&shipped.tls, &default.tls);
-        assert_eq!(
-            (&s.mqtt_listen, &s.cert, &s.key, s.min_version),
-            (&d.mqtt_listen, &d.cert, &d.key, d.min_version)
-        );
-        let (s, d) = (&shipped.websocket, &default.websocket);
-        assert_eq!(
-            (&s.listen, &s.path, s.tls, &s.allowed_origins),
-            (&d.listen, &d.path, d.tls, &d.allowed_origins)
-        );
-    }
-
-    #[test]
-    fn profile_section_is_checked() {
-        let err = Config::parse("[profile]\nmax_data_byte = 1\n").unwrap_err();
-        assert!(err.to_string().contains("max_data_byte"), "{err}");
-        let err = Config::parse("[profile]\nmax_accounts = 0\n").unwrap_err();
-        assert!(err.to_string().contains("profile.max_accounts"), "{err}");
-    }
-
-    #[test]
-    fn packaged_container_config_parses() {
-        let c = Config::parse(include_str!("../../packaging/container.toml")).expect("parses");
-        assert_eq!(c.server.mqtt_listen, "0.0.0.0:1883");
-        assert_eq!(c.log.format, LogFormat::Json);
-    }
-
-    #[test]
-    fn reply_atoms_is_mirror_utf8_or_latin1() {
-        assert_eq!(Config::default().wire.reply_atoms, ReplyAtoms::Mirror);
-        for (text, want) in [
-            ("mirror", ReplyAtoms::Mirror),
-            ("utf8", ReplyAtoms::Utf8),
-            ("latin1", ReplyAtoms::Latin1),
-        ] {
-            let c = Config::parse(&format!("[wire]\nreply_atoms = \"{text}\"\n")).unwrap();
-            assert_eq!(c.wire.reply_atoms, want);
-        }
-        let err = Config::parse("[wire]\nreply_atoms = \"ascii\"\n").unwrap_err();
-        assert!(err.to_string().contains("ascii"), "{err}");
-    }
-
-    #[test]
-    fn log_format_is_text_or_json() {
-        assert_eq!(Config::default().log.format, LogFormat::Text);
-        let json = Config::parse("[log]\nformat = \"json\"\n").unwrap();
-        assert_eq!(json.log.format, LogFormat::Json);
-        let err = Config::parse("[log]\nformat = \"xml\"\n").unwrap_err();
-        assert!(err.to_string().contains("xml"), "{err}");
-    }
-
-    #[test]
-    fn transports_are_off_by_default_and_checked() {
-        let c = Config::default();
-        assert!(c.tls.mqtt_listen.is_empty() && c.websocket.listen.is_empty());
-        let err = Config::parse("[tls]\nmqtt_listen = \"127.0.0.1:8883\"\n").unwrap_err();
-        assert!(err.to_string().contains("tls.cert"), "{err}");
-        let err = Config::parse("[tls]\nmin_version = \"1.1\"\n").unwrap_err();
-        assert!(err.to_string().contains("1.1"), "{err}");
-        let err = Config::parse("[server]\nmqtt_listen = \"\"\n").unwrap_err();
-        assert!(err.to_string().contains("every listener is off"), "{err}");
-        let ws_only = "[server]\nmqtt_listen = \"\"\n[websocket]\nlisten = \"127.0.0.1:8083\"\n";
-        assert_eq!(Config::parse(ws_only).unwrap().websocket.path, "/mqtt");
-    }
-
-    #[test]
-    fn ipv6_prefix_len_is_0_to_128() {
-        for ok in [0, 48, 64, 128] {
-            let c = Config::parse(&format!("[server]\nipv6_prefix_len = {ok}\n")).unwrap();
-            assert_eq!(c.server.ipv6_prefix_len, ok);
-        }
-        let err = Config::parse("[server]\nipv6_prefix_len = 129\n").unwrap_err();
-        assert!(err.to_string().contains("server.ipv6_prefix_len"), "{err}");
-        let err = Config::parse("[server]\nipv6_prefix_len = -1\n").unwrap_err();
-        assert!(err.to_string().contains("ipv6_prefix_len"), "{err}");
-    }
-
-    #[test]
-    fn unknown_key_is_named() {
-        let err = Config::parse("[server]\nmqtt_lisen = \"x\"\n").unwrap_err();
-        assert!(err.to_string().contains("mqtt_lisen"), "{err}");
-    }
-
-    #[test]
-    fn wrong_type_is_named() {
-        let err = Config::parse("[server]\nmax_packet_size = \"big\"\n").unwrap_err();
-        assert!(err.to_string().contains("max_packet_size"), "{err}");
-    }
-
-    #[test]
-    fn unreadable_file_is_named() {
-        let err = Config::load(Path::new("/nonexistent/roster.toml")).unwrap_err();
-        assert!(
-            err.to_string().contains("/nonexistent/roster.toml"),
-            "{err}"
-        );
-    }
-}
+mod tests;

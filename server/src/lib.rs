@@ -14,6 +14,8 @@
 //!   persistent sessions parked between connections, and the shutdown drain. It knows
 //!   a session only as a [`registry::Connection`], so it reads without the session.
 //! - The [`guard`] holds the per-address limits: connection rate, failed verifies.
+//!   Behind a load balancer, the address they count is the one its PROXY protocol
+//!   header names ([`proxy`]), read before anything else on the connection.
 //! - Every listener ([`listeners`]: plain MQTT, TLS, WebSocket, secure WebSocket)
 //!   feeds the same sessions: [`transport`] turns each accepted socket into one
 //!   connection a session reads and writes, whatever it travels over.
@@ -24,6 +26,7 @@ pub mod config;
 pub mod guard;
 pub mod listeners;
 pub mod mqtt;
+pub mod proxy;
 pub mod registry;
 pub mod router;
 pub mod server;

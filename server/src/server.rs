@@ -150,6 +150,7 @@ impl Server {
             )
             .with_ipv6_prefix_len(prefix),
         );
+        let budget = Arc::new(config.limits.decode_budget(prefix));
         // The domain actors hold no state of their own (it is all in the store): one
         // pair per worker.
         let mut per_worker = Vec::with_capacity(n);
@@ -180,6 +181,7 @@ impl Server {
                 config.limits.clone(),
             )
             .with_verify_guard(verify.clone())
+            .with_decode_budget(budget.clone())
             .with_cached_gets(CachedGet::new(cache.clone(), hub.clone()))
             .with_reply_atoms(config.wire.reply_atoms);
             let shared = Arc::new(Shared {

@@ -161,6 +161,11 @@ fn static_server() -> (Background, u16) {
 
 /// `npm install` in clients/web when mqtt.js or puppeteer-core is not there yet.
 fn npm_install_if_missing() {
+    // Tests run in parallel: one install at a time, the others then find it done.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let web = web_dir();
     let mqtt = web.join("node_modules/mqtt/dist/mqtt.min.js");
     let puppeteer = web.join("node_modules/puppeteer-core/package.json");

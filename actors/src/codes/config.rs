@@ -17,8 +17,17 @@ pub struct AuthConfig {
     pub max_attempts: u32,
     /// Seconds between two sends for one session.
     pub resend_cooldown_secs: u64,
-    /// Codes sent to one phone per rolling hour (reg, resend and voice together).
+    /// Codes sent to one phone per rolling hour (reg, resend, voice and Profile
+    /// migration together).
     pub max_sends_per_phone_per_hour: u32,
+    /// Country calling codes (or longer prefixes) codes may be sent to, digits with
+    /// an optional `+`; empty: every phone. Another phone's send is `invalid_phone`.
+    pub allowed_country_codes: Vec<String>,
+    /// Codes sent per clock hour to one country (the longest allowed prefix a phone
+    /// starts with, else its E.164 calling code); beyond it `too_many_requests`. 0: off.
+    pub max_sends_per_country_per_hour: u32,
+    /// Codes sent per clock hour in all; beyond it `too_many_requests`. 0: off.
+    pub max_sends_per_hour: u32,
     /// Failed verifies one connection may make, across tokens; the next verify is
     /// refused with `too_many_requests` and the connection closed. 0: no cap.
     /// (Enforced at the edge, which knows connections.)
@@ -39,9 +48,28 @@ impl Default for AuthConfig {
             max_attempts: 5,
             resend_cooldown_secs: 30,
             max_sends_per_phone_per_hour: 5,
+            allowed_country_codes: Vec::new(),
+            max_sends_per_country_per_hour: 0,
+            max_sends_per_hour: 0,
             max_failed_verifies_per_connection: 10,
             max_failed_verifies_per_ip_per_hour: 100,
             test_numbers: TestNumbers::default(),
+        }
+    }
+}
+
+impl AuthConfig {
+    /// Checks what serde cannot; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = self.allowed_country_codes.iter().find(|e| {
+            let digits = e.strip_prefix('+').unwrap_or(e);
+            digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit())
+        });
+        match bad {
+            Some(e) => Err(format!(
+                "auth.allowed_country_codes: {e:?} is not 1 to 15 digits (a leading + allowed)"
+            )),
+            None => Ok(()),
         }
     }
 }

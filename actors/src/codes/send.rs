@@ -1,11 +1,12 @@
 //! Sending verification codes, shared by Auth (`reg`, `resend`, `voice`) and Profile
-//! (`migration`): a fresh code or a test number's fixed one, the per-session cooldown
-//! and the per-phone hourly limit over `auth_send`, and delivery by SMS.
+//! (`migration`): a fresh code or a test number's fixed one; whether it may be sent
+//! (the allowed countries, the per-session cooldown, the per-phone hourly limit over
+//! `auth_send`, and the hourly spend budgets of `spend.rs`); and delivery by SMS.
 
 use actix::Addr;
 use rusqlite::{params, Connection};
 
-use super::config::AuthConfig;
+use super::{config::AuthConfig, spend};
 use crate::{
     channel::{self, Delivery, DeliveryError, SmsActor},
     phone::Phone,
@@ -33,33 +34,60 @@ pub fn new_code(cfg: &AuthConfig, phone: &str) -> std::io::Result<(Code, bool)> 
     Ok((Code::generate(cfg.code_length)?, false))
 }
 
-/// Whether a code may be sent to `phone` at `now`: not within `resend_cooldown_secs`
-/// of `last_send` (the asking session's last send) and fewer than
-/// `max_sends_per_phone_per_hour` sends to the phone in the last hour.
+/// Whether a code may be sent (test numbers are never asked: they send nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaySend {
+    /// Yes: send it, and [`record_send`].
+    Yes,
+    /// Not now: a cooldown, the phone's hourly limit or an hourly budget
+    /// (`too_many_requests`).
+    Limited,
+    /// Never: the phone is outside `auth.allowed_country_codes` (`invalid_phone`).
+    NotAllowed,
+}
+
+/// Whether a code may be sent to `phone` at `now`: its country is allowed, it is not
+/// within `resend_cooldown_secs` of `last_send` (the asking session's last send),
+/// the phone had fewer than `max_sends_per_phone_per_hour` sends in the last hour,
+/// and this hour's country and global budgets are not spent.
 pub fn may_send(
     conn: &Connection,
     cfg: &AuthConfig,
     now: i64,
     phone: &str,
     last_send: Option<i64>,
-) -> rusqlite::Result<bool> {
+) -> rusqlite::Result<MaySend> {
+    if !spend::allowed(cfg, phone) {
+        return Ok(MaySend::NotAllowed);
+    }
     let cooldown = cfg.resend_cooldown_secs as i64 * 1000;
     if last_send.is_some_and(|t| now - t < cooldown) {
-        return Ok(false);
+        return Ok(MaySend::Limited);
     }
     let sent: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM auth_send WHERE phone = ?1 AND at > ?2")?
         .query_row(params![phone, now - HOUR_MS], |r| r.get(0))?;
-    Ok(sent < i64::from(cfg.max_sends_per_phone_per_hour))
+    if sent >= i64::from(cfg.max_sends_per_phone_per_hour)
+        || !spend::within_budget(conn, cfg, now, phone)?
+    {
+        return Ok(MaySend::Limited);
+    }
+    Ok(MaySend::Yes)
 }
 
-/// Counts a send against the phone, forgetting sends older than the window.
-pub fn record_send(conn: &Connection, now: i64, phone: &str) -> rusqlite::Result<()> {
+/// Counts a send against the phone (forgetting its sends older than the window) and
+/// against this hour's budgets.
+pub fn record_send(
+    conn: &Connection,
+    cfg: &AuthConfig,
+    now: i64,
+    phone: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM auth_send WHERE phone = ?1 AND at <= ?2")?
         .execute(params![phone, now - HOUR_MS])?;
     conn.prepare_cached("INSERT INTO auth_send (phone, at) VALUES (?1, ?2)")?
         .execute(params![phone, now])?;
-    Ok(())
+    spend::count(conn, cfg, now, phone)
 }
 
 /// How an SMS delivery ended, as the client is told.

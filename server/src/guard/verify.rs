@@ -13,18 +13,22 @@ use std::{
     time::{Duration, Instant},
 };
 
+use super::decode_budget::DecodeShare;
 use super::ip_key::{limit_key, prune, IpKey, DEFAULT_IPV6_PREFIX_LEN, PRUNE_AT};
 
 /// The window of the per-address cap.
 const WINDOW: Duration = Duration::from_secs(3600);
 
-/// One connection's share of the guard: its address and its failures so far.
+/// One connection's share of the guards: its address, its failures so far, and its
+/// decode budget.
 #[derive(Debug, Clone)]
 pub struct ConnGuard {
     /// The peer's address.
     ip: IpAddr,
     /// Verifies this connection has failed.
     failures: Arc<AtomicU32>,
+    /// Its share of the decode budget (`decode_budget.rs`).
+    decode: DecodeShare,
 }
 
 impl ConnGuard {
@@ -33,7 +37,18 @@ impl ConnGuard {
         Self {
             ip,
             failures: Arc::new(AtomicU32::new(0)),
+            decode: DecodeShare::default(),
         }
+    }
+
+    /// The peer's address.
+    pub fn ip(&self) -> IpAddr {
+        self.ip
+    }
+
+    /// Its share of the decode budget.
+    pub fn decode(&self) -> &DecodeShare {
+        &self.decode
     }
 }
 

@@ -1,6 +1,7 @@
-//! The [`Router`]: one per worker, shared by its sessions. A publish is decoded
-//! (bounded) into a typed request and handed to the Auth or Profile route; the CONNECT
-//! check and disconnects go to `connect.rs`.
+//! The [`Router`]: one per worker, shared by its sessions. A publish is charged to
+//! the decode budget of its connection and address, decoded (bounded) into a typed
+//! request and handed to the Auth or Profile route; the CONNECT check and disconnects
+//! go to `connect.rs`.
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use super::{
 };
 use crate::{
     client_id::ClientId,
-    guard::VerifyGuard,
+    guard::{DecodeBudget, DecodeRefusal, VerifyGuard},
     term::{self, IoResult, Limits, Reply, ReplyAtoms, Request, Tail},
 };
 
@@ -35,6 +36,8 @@ pub struct Router {
     limits: Arc<Limits>,
     /// `[wire] reply_atoms`: which atom tags replies use.
     reply_atoms: ReplyAtoms,
+    /// Decode work per connection and per address, charged before decoding.
+    budget: Arc<DecodeBudget>,
 }
 
 impl Router {
@@ -52,12 +55,20 @@ impl Router {
             },
             limits: Arc::new(limits),
             reply_atoms: ReplyAtoms::default(),
+            budget: Arc::new(DecodeBudget::off()),
         }
     }
 
     /// The same router, answering in the atom family `atoms` chooses.
     pub fn with_reply_atoms(mut self, atoms: ReplyAtoms) -> Self {
         self.reply_atoms = atoms;
+        self
+    }
+
+    /// The same router, charging decode work to `budget` (shared by every worker, as
+    /// its per-address buckets must be).
+    pub fn with_decode_budget(mut self, budget: Arc<DecodeBudget>) -> Self {
+        self.budget = budget;
         self
     }
 
@@ -90,6 +101,11 @@ impl Router {
     /// Handles one request payload.
     pub fn route(&self, caller: &Caller, payload: Bytes) -> Route {
         let family = self.reply_atoms.choose(term::request_family(&payload));
+        let work = term::decode_work(&payload, &self.limits);
+        let conn = &caller.conn;
+        if let Err(refusal) = self.budget.charge(conn.decode(), conn.ip(), work) {
+            return Route::Ready(over_budget(caller, refusal)).in_family(family);
+        }
         let route = match term::decode(&payload, &self.limits) {
             Ok(Request::Auth(tuple)) => self.auth.route(caller, tuple),
             Ok(Request::Profile(req)) => self.profile.route(caller, req),
@@ -105,4 +121,31 @@ impl Router {
         };
         route.in_family(family)
     }
+}
+
+/// `{io,{error,too_many_requests},<<>>}` for a payload beyond the decode budget (not
+/// decoded, so no token to echo); a connection that kept on is closed after it.
+fn over_budget(caller: &Caller, refusal: DecodeRefusal) -> Routed {
+    match refusal {
+        DecodeRefusal::Close => log::info!(
+            "{:?}: kept sending past its decode budget; closing",
+            caller.client_id
+        ),
+        DecodeRefusal::Connection => {
+            log::debug!(
+                "{:?}: decode budget of its connection spent",
+                caller.client_id
+            )
+        }
+        DecodeRefusal::Address => {
+            log::debug!("{:?}: decode budget of its address spent", caller.client_id)
+        }
+    }
+    let reply = Reply::Io {
+        result: IoResult::Error("too_many_requests"),
+        tail: Tail::Empty,
+    };
+    let mut routed = Routed::one(&reply);
+    routed.close = refusal == DecodeRefusal::Close;
+    routed
 }

@@ -88,6 +88,13 @@ impl Session {
         }
     }
 
+    /// [MQTT-3.1.2-2] A CONNECT at a protocol level roster does not speak (the codec
+    /// tells it apart before parsing it): CONNACK 1, then close.
+    pub(super) fn on_unsupported_level(&mut self, level: u8, ctx: &mut Context<Self>) {
+        log::debug!("{}: [MQTT-3.1.2-2] protocol level {level}", self.peer);
+        self.refuse(ConnectReturnCode::UnacceptableProtocolVersion, ctx);
+    }
+
     /// CONNACK with a refusal, then close.
     fn refuse(&mut self, code: ConnectReturnCode, ctx: &mut Context<Self>) {
         self.out.write(ConnackPacket::new(false, code).into());

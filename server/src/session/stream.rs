@@ -1,6 +1,7 @@
 //! The session's packet stream: each decoded packet goes to the CONNECT phase or the
 //! live phase, and the turn ends with a flush; a decoding error or the peer closing
-//! its side ends the session.
+//! its side ends the session (a first CONNECT at an unsupported protocol level after
+//! its CONNACK 1).
 
 use actix::prelude::*;
 use mqtt::packet::VariablePacket;
@@ -21,6 +22,10 @@ impl StreamHandler<Result<VariablePacket, CodecError>> for Session {
                     Phase::Live(_) if self.draining.is_none() => self.on_packet(packet, ctx),
                     _ => {}
                 }
+                self.flush_or_stop(ctx);
+            }
+            Err(CodecError::UnsupportedLevel(level)) if matches!(self.phase, Phase::Connecting) => {
+                self.on_unsupported_level(level, ctx);
                 self.flush_or_stop(ctx);
             }
             Err(e) => {

@@ -40,7 +40,7 @@ pub use auth_slots::AuthSlots;
 pub use bounded::decode_term;
 pub use encode::encode;
 pub use error::InvalidData;
-pub use limits::{Limits, DEPTH_CEILING};
+pub use limits::{decode_work, Limits, DEPTH_CEILING};
 pub use profile_slots::{ProfileSlots, ProfileStatus, RosterSlots};
 pub use reply::{AuthRecord, IoResult, ProfileRecord, Reply, RosterRecord, Tail};
 pub use request::{decode, read, Record, Request};

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     auth::{answer::AuthError, request::Reg},
-    codes::{self, SendCode},
+    codes::{self, MaySend, SendCode},
     phone::Phone,
     secret::{Code, Token},
 };
@@ -25,17 +25,18 @@ pub struct RegDone {
     pub jwt: bool,
 }
 
-/// Refuses a send within the session's cooldown or beyond the phone's hourly limit.
+/// Refuses a send to a phone outside the allowed countries, within the session's
+/// cooldown, or beyond the phone's hourly limit or an hourly budget.
 fn check_limits(
     conn: &Connection,
     env: &AuthEnv,
     phone: &str,
     last_send: Option<i64>,
 ) -> Result<(), Fail> {
-    if codes::may_send(conn, &env.cfg, env.now, phone, last_send)? {
-        Ok(())
-    } else {
-        Err(AuthError::TooManyRequests.into())
+    match codes::may_send(conn, &env.cfg, env.now, phone, last_send)? {
+        MaySend::Yes => Ok(()),
+        MaySend::Limited => Err(AuthError::TooManyRequests.into()),
+        MaySend::NotAllowed => Err(AuthError::InvalidPhone.into()),
     }
 }
 
@@ -87,7 +88,7 @@ pub fn reg(conn: &Connection, env: &AuthEnv, client_id: &str, req: Reg) -> Resul
         },
     )?;
     if sends {
-        codes::record_send(conn, env.now, phone.as_str())?;
+        codes::record_send(conn, &env.cfg, env.now, phone.as_str())?;
     }
     Ok(RegDone {
         token,
@@ -114,7 +115,7 @@ pub fn resend(
     let (code, test) = new_code(env, &row.phone)?;
     if !test {
         check_limits(conn, env, &row.phone, row.last_send)?;
-        codes::record_send(conn, env.now, &row.phone)?;
+        codes::record_send(conn, &env.cfg, env.now, &row.phone)?;
     }
     conn.prepare_cached(
         "UPDATE auth_session SET code_hash = ?1, code_at = ?2, attempts = 0, \

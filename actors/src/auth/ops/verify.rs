@@ -1,12 +1,14 @@
 //! `verify`: the code (or JWT) against the pending session; success turns it into a
-//! logged-in session `emqttd_<symbols>`, replacing an older one with that id, and
-//! creates the account's profile on its first login (its person id is the user_id).
+//! logged-in session `emqttd_<symbols>`, replacing an older one with that id when it
+//! is the same phone's (another phone's is refused, untouched), and creates the
+//! account's profile on its first login (its person id is the user_id). A JWT confirms
+//! once: `spent.rs` remembers it.
 
 use rusqlite::{params, Connection};
 
 use super::{
     env::{logged_in_id, AuthEnv, Fail},
-    row,
+    row, spent,
 };
 use crate::{
     auth::{answer::AuthError, request::Verify},
@@ -52,15 +54,25 @@ pub fn verify(
             return Err(AuthError::MismatchUserData.into());
         }
     }
+    let new_id = logged_in_id(client_id);
+    // Knowing a device's symbols must not let another phone log in as it: only the
+    // same phone may replace a logged-in session.
+    if new_id != client_id && row::by_client(conn, &new_id)?.is_some_and(|o| o.phone != row.phone) {
+        return Err(AuthError::MismatchUserData.into());
+    }
     if row.attempts >= i64::from(env.cfg.max_attempts) {
         return Err(AuthError::AttemptsExpired.into());
     }
     let phone = Phone::from_store(row.phone.clone());
     if row.is_jwt() {
-        let ok = req
+        let confirmed = req
             .proof
             .as_ref()
-            .is_some_and(|proof| env.jwt.verify(proof.jwt(), &phone));
+            .and_then(|proof| env.jwt.verify(proof.jwt(), &phone, env.now));
+        let ok = match confirmed {
+            Some(c) => spent::first_use(conn, &c, env.now)?,
+            None => false,
+        };
         if !ok {
             count_failure(conn, client_id)?;
             return Err(AuthError::InvalidJwtCode.into());
@@ -79,7 +91,6 @@ pub fn verify(
             return Err(AuthError::InvalidSmsCode.into());
         }
     }
-    let new_id = logged_in_id(client_id);
     // The account's profile is created at its first login, in this transaction.
     let person_id = crate::profile::ensure(conn, &row.phone, env.now)?;
     let replaced = if new_id == client_id {

@@ -1,5 +1,5 @@
 //! `migration` and `confirm`: a code sent by SMS to the new phone (with Auth's code
-//! length, TTL, attempts and send limits), then the account moves there: profile,
+//! length, TTL, attempts, allowed countries, send limits and spend budgets), then the account moves there: profile,
 //! accounts and every logged-in session, in one transaction.
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -9,7 +9,7 @@ use super::{
     rows::{self, Loaded},
 };
 use crate::{
-    codes::{self, SendCode},
+    codes::{self, MaySend, SendCode},
     phone::Phone,
     profile::answer::ProfileError,
     secret::Code,
@@ -68,10 +68,12 @@ pub fn start_migration(
     let (code, test) =
         codes::new_code(&env.auth, new.as_str()).map_err(|_| ProfileError::Unavailable)?;
     if !test {
-        if !codes::may_send(conn, &env.auth, env.now, new.as_str(), last_send)? {
-            return Err(ProfileError::TooManyRequests.into());
+        match codes::may_send(conn, &env.auth, env.now, new.as_str(), last_send)? {
+            MaySend::Yes => {}
+            MaySend::Limited => return Err(ProfileError::TooManyRequests.into()),
+            MaySend::NotAllowed => return Err(ProfileError::InvalidPhone.into()),
         }
-        codes::record_send(conn, env.now, new.as_str())?;
+        codes::record_send(conn, &env.auth, env.now, new.as_str())?;
     }
     let hash = env
         .key

@@ -5,6 +5,7 @@ mod atoms;
 mod erlang;
 mod fuzz;
 mod hostile;
+mod largest;
 mod model;
 mod props;
 mod replies;
