@@ -277,6 +277,47 @@ fn the_plain_listener_can_be_off() {
     });
 }
 
+#[tokio::test]
+async fn behind_a_load_balancer_the_proxy_header_comes_before_the_tls_handshake() {
+    let (_dir, ca, pair) = certs();
+    let server = TestServer::with(|c| {
+        tls_config(&pair, c);
+        c.server.proxy_protocol = true;
+        c.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.server.max_connections_per_ip = 1;
+    });
+    let tls = server.tls_addr.unwrap();
+    let connector = tokio_rustls::TlsConnector::from(ca.client_config());
+    let name = || rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut held = Vec::new();
+    // Two clients behind the one balancer address: the per-address cap of 1 counts
+    // the addresses their headers name, so both are served.
+    for client in ["127.0.0.7", "127.0.0.8"] {
+        let mut tcp = tokio::net::TcpStream::connect(tls).await.unwrap();
+        let header = format!("PROXY TCP4 {client} 127.0.0.1 40000 {}\r\n", tls.port());
+        tokio::io::AsyncWriteExt::write_all(&mut tcp, header.as_bytes())
+            .await
+            .unwrap();
+        let mut stream = connector
+            .connect(name(), tcp)
+            .await
+            .expect("TLS after the header");
+        let mut connect = Vec::new();
+        ConnectPacket::new(format!("emqttd_reg_{}", &client[8..]))
+            .encode(&mut connect)
+            .unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut stream, &connect)
+            .await
+            .unwrap();
+        let mut connack = [0u8; 4];
+        tokio::io::AsyncReadExt::read_exact(&mut stream, &mut connack)
+            .await
+            .unwrap();
+        assert_eq!(connack, [0x20, 0x02, 0x00, 0x00], "CONNACK 0 for {client}");
+        held.push(stream);
+    }
+}
+
 /// The `[tls]` section for the binary, serving `pair` on port 0.
 fn binary_tls_section(pair: &ServerPair) -> String {
     format!(
