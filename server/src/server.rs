@@ -14,7 +14,7 @@ use roster_actors::{
     auth::{AuthActor, JwtConfigError},
     channel::{start_channels, ChannelError},
     hub::Hub,
-    profile::{CachedGet, ProfileActor, ProfileCache, ProfileView},
+    profile::{ProfileActor, ProfileView},
     secret::CodeKey,
     store::{Store, StoreError},
 };
@@ -89,10 +89,12 @@ pub struct Server {
     addr: SocketAddr,
     /// Tells the accept loop to stop.
     stop_accepting: Option<oneshot::Sender<()>>,
-    /// Shared state, for the drain.
-    shared: Arc<Shared<Session>>,
+    /// Each worker's shared state (the first, for the drain).
+    shared: Vec<Arc<Shared<Session>>>,
     /// Threads serving connections.
     workers: Vec<Arbiter>,
+    /// The thread of the AuthActor and the ProfileActor, stopped after the workers.
+    domain: Arbiter,
     /// The database, closed last.
     store: Store,
 }
@@ -123,6 +125,38 @@ impl Server {
         let presence = registry.presence();
         let registry = registry.start();
         let hub: Arc<RegistryHub> = Arc::new(RegistryHub(registry.clone(), presence));
+        // The domain: ONE AuthActor and ONE ProfileActor for the whole server, each the
+        // owner of its state, on an arbiter of their own; every worker's router holds
+        // the same two addresses (a request crosses once to the domain thread and back).
+        // Profile `get`s the actor's cache holds are answered on the worker, from
+        // CachedGet, its read-only view: no mailbox.
+        let domain = Arbiter::new();
+        let profile = ProfileActor::new(
+            store.clone(),
+            sms.clone(),
+            config.profile.clone(),
+            config.auth.clone(),
+            key.clone(),
+            hub.clone(),
+        );
+        let cached = profile.cached_get();
+        let profile = ProfileActor::start_in_arbiter(&domain.handle(), move |_| profile);
+        let auth = AuthActor::new(
+            store.clone(),
+            (sms, voice),
+            config.auth.clone(),
+            &config.jwt,
+            key,
+            hub,
+            profile.clone(),
+        );
+        let auth = match auth {
+            Ok(auth) => AuthActor::start_in_arbiter(&domain.handle(), move |_| auth),
+            Err(e) => {
+                domain.stop();
+                return Err(e.into());
+            }
+        };
         let n = match config.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -142,37 +176,11 @@ impl Server {
             )
             .with_ipv6_prefix_len(prefix),
         );
-        // The domain actors hold no state of their own (it is all in the store): one
-        // pair per worker.
         let mut per_worker = Vec::with_capacity(n);
-        let cache = ProfileCache::new(config.profile.cache_mib.saturating_mul(1 << 20));
         for worker in &workers {
-            let profile = ProfileActor::new(
-                store.clone(),
-                sms.clone(),
-                config.profile.clone(),
-                config.auth.clone(),
-                key.clone(),
-                hub.clone(),
-                cache.clone(),
-            );
-            let auth = AuthActor::new(
-                store.clone(),
-                (sms.clone(), voice.clone()),
-                config.auth.clone(),
-                &config.jwt,
-                key.clone(),
-                hub.clone(),
-                cache.clone(),
-            )?;
-            let arbiter = worker.handle();
-            let router = Router::new(
-                AuthActor::start_in_arbiter(&arbiter, move |_| auth),
-                ProfileActor::start_in_arbiter(&arbiter, move |_| profile),
-                config.limits.clone(),
-            )
-            .with_verify_guard(verify.clone())
-            .with_cached_gets(CachedGet::new(cache.clone(), hub.clone()));
+            let router = Router::new(auth.clone(), profile.clone(), config.limits.clone())
+                .with_verify_guard(verify.clone())
+                .with_cached_gets(cached.clone());
             let shared = Arc::new(Shared {
                 config: config.clone(),
                 registry: registry.clone(),
@@ -180,9 +188,9 @@ impl Server {
                 connections: connections.clone(),
                 per_ip: per_ip.clone(),
             });
-            per_worker.push((arbiter, shared));
+            per_worker.push((worker.handle(), shared));
         }
-        let shared = per_worker[0].1.clone();
+        let shared = per_worker.iter().map(|(_, s)| s.clone()).collect();
         let (tx, rx) = oneshot::channel();
         actix_rt::spawn(accept::accept_loop(listener, per_worker, rx));
         Ok(Server {
@@ -190,6 +198,7 @@ impl Server {
             stop_accepting: Some(tx),
             shared,
             workers,
+            domain,
             store,
         })
     }
@@ -201,7 +210,7 @@ impl Server {
 
     /// Shared state, for tests that inspect the registry.
     pub fn shared(&self) -> &Arc<Shared<Session>> {
-        &self.shared
+        &self.shared[0]
     }
 
     /// Stops accepting, lets every session finish the requests it has received and
@@ -210,17 +219,21 @@ impl Server {
         if let Some(tx) = self.stop_accepting.take() {
             let _ = tx.send(());
         }
-        let grace = Duration::from_secs(self.shared.config.server.shutdown_grace_secs);
-        let drain = self.shared.registry.send(DrainAll);
+        let grace = Duration::from_secs(self.shared().config.server.shutdown_grace_secs);
+        let drain = self.shared().registry.send(DrainAll);
         if tokio::time::timeout(grace, drain).await.is_err() {
             log::warn!("shutdown: sessions still busy after {grace:?}; closing anyway");
         }
         for w in self.workers.drain(..) {
             w.stop();
         }
+        self.domain.stop();
         // Every acknowledged write is already committed; this finishes queued jobs and
         // checkpoints the WAL.
         let store = self.store.clone();
         let _ = actix_rt::task::spawn_blocking(move || store.close()).await;
     }
 }
+
+#[cfg(test)]
+mod tests;
