@@ -1,6 +1,6 @@
 //! What the sessions of one worker thread share: the server's configuration, registry
 //! and connection counts, and the worker's own router, which holds the addresses of
-//! the server's one AuthActor and ProfileActor (on the domain arbiter) and answers
+//! the server's one AuthActor and ProfileActor (on the system arbiter) and answers
 //! cached Profile `get`s on the worker's thread.
 
 use std::sync::{atomic::AtomicUsize, Arc};
