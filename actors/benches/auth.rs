@@ -14,7 +14,7 @@ use roster_actors::{
     channel::{start_channels, ChannelConfig},
     hub::NoHub,
     phone::{Phone, PhoneSlot},
-    profile::ProfileCache,
+    profile::{ProfileActor, ProfileConfig},
     secret::CodeKey,
     store::{Store, StoreConfig, Synchronous},
 };
@@ -75,14 +75,28 @@ async fn run(pairs: usize) {
     let channels = start_channels(&sms, &voice).expect("channels");
     let mut cfg = AuthConfig::default();
     cfg.test_numbers.enabled = true;
+    let key = CodeKey::from_bytes([9; 32]);
+    // The ProfileActor Auth tells of new sessions; its cache is off, as nothing reads.
+    let profile = ProfileActor::new(
+        store.clone(),
+        channels.0.clone(),
+        ProfileConfig {
+            cache_mib: 0,
+            ..ProfileConfig::default()
+        },
+        cfg.clone(),
+        key.clone(),
+        Arc::new(NoHub),
+    )
+    .start();
     let auth = AuthActor::new(
         store.clone(),
         channels,
         cfg,
         &JwtConfig::default(),
-        CodeKey::from_bytes([9; 32]),
+        key,
         Arc::new(NoHub),
-        ProfileCache::new(0),
+        profile,
     )
     .expect("auth")
     .start();

@@ -15,7 +15,7 @@ use roster_actors::{
     auth::{AuthActor, JwtConfigError},
     channel::{start_channels, ChannelError},
     hub::Hub,
-    profile::{CachedGet, ProfileActor, ProfileCache, ProfileView},
+    profile::{ProfileActor, ProfileView},
     secret::CodeKey,
     store::{Store, StoreError},
 };
@@ -95,8 +95,8 @@ pub struct Server {
     tls: Option<Arc<TlsKeys>>,
     /// Tells the accept loop to stop.
     stop_accepting: Option<oneshot::Sender<()>>,
-    /// Shared state, for the drain.
-    shared: Arc<Shared<Session>>,
+    /// Each worker's shared state (the first, for the drain).
+    shared: Vec<Arc<Shared<Session>>>,
     /// Threads serving connections.
     workers: Vec<Arbiter>,
     /// The database, closed last.
@@ -131,6 +131,36 @@ impl Server {
         let presence = registry.presence();
         let registry = registry.start();
         let hub: Arc<RegistryHub> = Arc::new(RegistryHub(registry.clone(), presence));
+        // The domain: ONE AuthActor and ONE ProfileActor for the whole server, each the
+        // owner of its state; every worker's router holds the same two addresses.
+        // Profile `get`s the actor's cache holds are answered on the worker, from
+        // CachedGet, its read-only view: no mailbox. They run on the arbiter this is
+        // called on (the system arbiter, with the accept loop and the Registry): their
+        // own work is checking and dispatching store jobs, and a thread of their own
+        // cost about 6% more CPU per registration in the load test (every hop woke an
+        // idle thread), where this one, awake for accepts anyway, kept it within noise.
+        // Both are built before either starts, so a bad `[jwt]` starts neither.
+        let profile_ctx = Context::<ProfileActor>::new();
+        let auth = AuthActor::new(
+            store.clone(),
+            (sms.clone(), voice),
+            config.auth.clone(),
+            &config.jwt,
+            key.clone(),
+            hub.clone(),
+            profile_ctx.address(),
+        )?;
+        let profile = ProfileActor::new(
+            store.clone(),
+            sms,
+            config.profile.clone(),
+            config.auth.clone(),
+            key,
+            hub,
+        );
+        let cached = profile.cached_get();
+        let profile = profile_ctx.run(profile);
+        let auth = auth.start();
         let n = match config.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -151,39 +181,13 @@ impl Server {
             .with_ipv6_prefix_len(prefix),
         );
         let budget = Arc::new(config.limits.decode_budget(prefix));
-        // The domain actors hold no state of their own (it is all in the store): one
-        // pair per worker.
         let mut per_worker = Vec::with_capacity(n);
-        let cache = ProfileCache::new(config.profile.cache_mib.saturating_mul(1 << 20));
         for worker in &workers {
-            let profile = ProfileActor::new(
-                store.clone(),
-                sms.clone(),
-                config.profile.clone(),
-                config.auth.clone(),
-                key.clone(),
-                hub.clone(),
-                cache.clone(),
-            );
-            let auth = AuthActor::new(
-                store.clone(),
-                (sms.clone(), voice.clone()),
-                config.auth.clone(),
-                &config.jwt,
-                key.clone(),
-                hub.clone(),
-                cache.clone(),
-            )?;
-            let arbiter = worker.handle();
-            let router = Router::new(
-                AuthActor::start_in_arbiter(&arbiter, move |_| auth),
-                ProfileActor::start_in_arbiter(&arbiter, move |_| profile),
-                config.limits.clone(),
-            )
-            .with_verify_guard(verify.clone())
-            .with_decode_budget(budget.clone())
-            .with_cached_gets(CachedGet::new(cache.clone(), hub.clone()))
-            .with_reply_atoms(config.wire.reply_atoms);
+            let router = Router::new(auth.clone(), profile.clone(), config.limits.clone())
+                .with_verify_guard(verify.clone())
+                .with_decode_budget(budget.clone())
+                .with_cached_gets(cached.clone())
+                .with_reply_atoms(config.wire.reply_atoms);
             let shared = Arc::new(Shared {
                 config: config.clone(),
                 registry: registry.clone(),
@@ -191,9 +195,9 @@ impl Server {
                 connections: connections.clone(),
                 per_ip: per_ip.clone(),
             });
-            per_worker.push((arbiter, shared));
+            per_worker.push((worker.handle(), shared));
         }
-        let shared = per_worker[0].1.clone();
+        let shared = per_worker.iter().map(|(_, s)| s.clone()).collect();
         let (tx, rx) = oneshot::channel();
         actix_rt::spawn(accept::accept_loop(prepared.serving, per_worker, rx));
         Ok(Server {
@@ -232,7 +236,7 @@ impl Server {
 
     /// Shared state, for tests that inspect the registry.
     pub fn shared(&self) -> &Arc<Shared<Session>> {
-        &self.shared
+        &self.shared[0]
     }
 
     /// Stops accepting, lets every session finish the requests it has received and
@@ -241,8 +245,8 @@ impl Server {
         if let Some(tx) = self.stop_accepting.take() {
             let _ = tx.send(());
         }
-        let grace = Duration::from_secs(self.shared.config.server.shutdown_grace_secs);
-        let drain = self.shared.registry.send(DrainAll);
+        let grace = Duration::from_secs(self.shared().config.server.shutdown_grace_secs);
+        let drain = self.shared().registry.send(DrainAll);
         if tokio::time::timeout(grace, drain).await.is_err() {
             log::warn!("shutdown: sessions still busy after {grace:?}; closing anyway");
         }
@@ -255,3 +259,6 @@ impl Server {
         let _ = actix_rt::task::spawn_blocking(move || store.close()).await;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,7 @@
 //! What the sessions of one worker thread share: the server's configuration, registry
-//! and connection counts, and the worker's own router, whose Auth and Profile actors
-//! run on the worker's thread (a request does not cross threads to reach them).
+//! and connection counts, and the worker's own router, which holds the addresses of
+//! the server's one AuthActor and ProfileActor (on the system arbiter) and answers
+//! cached Profile `get`s on the worker's thread.
 
 use std::sync::{atomic::AtomicUsize, Arc};
 

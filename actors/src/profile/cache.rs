@@ -1,13 +1,20 @@
 //! Profile `get` answers kept in memory between the writes that change them, so a
 //! `get` is served on the caller's worker without a trip to a store thread.
 //!
+//! The cache is the ProfileActor's state: [`ProfileCache`] is the owner's handle
+//! (not `Clone`), held by that one actor, and only it fills and forgets. The workers
+//! read it through [`CacheReader`]s (`get` only), wrapped by
+//! [`CachedGet`](super::CachedGet); the lock inside is for those readers, never held
+//! across I/O.
+//!
 //! The rule that keeps it true: every write that changes what `get` shows (the
 //! profile, its accounts, the phone's logged-in sessions) or whom it shows it to (a
-//! session's token or phone) calls [`ProfileCache::forget`] with the phones it
-//! touched, after its COMMIT and before its reply. An entry is filled from a read
-//! only if no `forget` happened since that read began ([`ProfileCache::ticket`]), so
-//! a read that raced a write never lands. A hit is thus never older than the last
-//! acknowledged write.
+//! session's token or phone) has the actor call [`ProfileCache::forget`] with the
+//! phones it touched, after its COMMIT and before its reply (Auth's logins and
+//! logouts reach it as a `SessionsChanged` message, which Auth awaits before it
+//! replies). An entry is filled from a read only if no `forget` happened since that
+//! read began ([`ProfileCache::ticket`]), so a read that raced a write never lands. A
+//! hit is thus never older than the last acknowledged write.
 
 use std::{
     collections::HashMap,
@@ -69,8 +76,8 @@ struct Inner {
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket(u64);
 
-/// The `get` cache shared by every worker's Profile and Auth actors.
-pub struct ProfileCache {
+/// What the owner and the readers share.
+struct Shared {
     /// Most bytes the entries may hold; 0 turns the cache off. A fill that would pass
     /// it empties the cache first; one entry above a 64th of it is not kept.
     capacity: usize,
@@ -78,43 +85,90 @@ pub struct ProfileCache {
     inner: Mutex<Inner>,
 }
 
-impl ProfileCache {
-    /// A cache of at most `capacity` bytes (0: off).
-    pub fn new(capacity: usize) -> Arc<ProfileCache> {
-        Arc::new(ProfileCache {
-            capacity,
-            inner: Mutex::default(),
-        })
-    }
-
+impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // The maps stay consistent at every step, so a panic elsewhere leaves them usable.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached profile of `client_id`, if its entry was filled with this `token`.
-    pub fn get(&self, client_id: &str, token: Option<&str>) -> Option<Arc<Loaded>> {
-        // Hashed before the lock, which both workers share.
+    fn get(&self, client_id: &str, token: Option<&str>) -> Option<Arc<Loaded>> {
+        // Hashed before the lock, which every worker's readers share.
         let hash = Token::hash_text(token?);
         let inner = self.lock();
         let entry = inner.clients.get(client_id)?;
         bool::from(entry.token_hash.ct_eq(&hash)).then(|| entry.loaded.clone())
     }
+}
+
+/// A read-only handle on the ProfileActor's cache, for the workers' fast path:
+/// it can look an entry up, never fill or forget one. Cheap to clone.
+#[derive(Clone)]
+pub(super) struct CacheReader {
+    /// The owner's maps.
+    shared: Arc<Shared>,
+}
+
+impl CacheReader {
+    /// The cached profile of `client_id`, if its entry was filled with this `token`.
+    pub(super) fn get(&self, client_id: &str, token: Option<&str>) -> Option<Arc<Loaded>> {
+        self.shared.get(client_id, token)
+    }
+}
+
+/// The `get` cache, as its one owner (the ProfileActor) holds it.
+pub struct ProfileCache {
+    /// The maps, shared with the readers.
+    shared: Arc<Shared>,
+}
+
+impl ProfileCache {
+    /// A cache of at most `capacity` bytes (0: off).
+    pub(super) fn new(capacity: usize) -> ProfileCache {
+        ProfileCache {
+            shared: Arc::new(Shared {
+                capacity,
+                inner: Mutex::default(),
+            }),
+        }
+    }
+
+    /// A read-only handle for the fast path.
+    pub(super) fn reader(&self) -> CacheReader {
+        CacheReader {
+            shared: self.shared.clone(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.shared.lock()
+    }
+
+    /// The cached profile of `client_id`, if its entry was filled with this `token`.
+    pub(super) fn get(&self, client_id: &str, token: Option<&str>) -> Option<Arc<Loaded>> {
+        self.shared.get(client_id, token)
+    }
 
     /// Taken before the read whose result may fill the cache.
-    pub fn ticket(&self) -> Ticket {
+    pub(super) fn ticket(&self) -> Ticket {
         Ticket(self.lock().epoch)
     }
 
     /// Keeps `loaded`, read for `client_id` connected with `token` (which the read
     /// checked), unless something was forgotten since `ticket`.
-    pub fn fill(&self, ticket: Ticket, client_id: &str, token: Option<&str>, loaded: &Loaded) {
+    pub(super) fn fill(
+        &self,
+        ticket: Ticket,
+        client_id: &str,
+        token: Option<&str>,
+        loaded: &Loaded,
+    ) {
         let Some(token) = token else { return };
-        if self.capacity == 0 {
+        let capacity = self.shared.capacity;
+        if capacity == 0 {
             return;
         }
         let bytes = footprint(client_id, loaded);
-        if bytes > self.capacity / 64 {
+        if bytes > capacity / 64 {
             return;
         }
         let token_hash = Token::hash_text(token);
@@ -122,10 +176,10 @@ impl ProfileCache {
         if inner.epoch != ticket.0 {
             return;
         }
-        let full = inner.bytes + bytes > self.capacity;
+        let full = inner.bytes + bytes > capacity;
         // Every entry counts at least 256 bytes: the index never needs more ids than
         // twice the entries that fit.
-        if full || inner.indexed >= self.capacity / 128 {
+        if full || inner.indexed >= capacity / 128 {
             let epoch = inner.epoch;
             *inner = Inner {
                 epoch,
@@ -157,7 +211,7 @@ impl ProfileCache {
     }
 
     /// Drops every entry filled under any of `phones`, and every fill still in flight.
-    pub fn forget<S: AsRef<str>>(&self, phones: &[S]) {
+    pub(super) fn forget<S: AsRef<str>>(&self, phones: &[S]) {
         let mut inner = self.lock();
         inner.epoch += 1;
         for phone in phones {
@@ -216,6 +270,26 @@ mod tests {
         assert!(cache.get("emqttd_a", Some("other")).is_none());
         assert!(cache.get("emqttd_a", None).is_none());
         assert!(cache.get("emqttd_b", Some("tok")).is_none());
+    }
+
+    #[test]
+    fn a_reader_sees_what_the_owner_fills_and_forgets() {
+        let cache = ProfileCache::new(1 << 20);
+        let reader = cache.reader();
+        assert!(reader.get("emqttd_a", Some("tok")).is_none());
+        cache.fill(
+            cache.ticket(),
+            "emqttd_a",
+            Some("tok"),
+            &loaded("380", b"x"),
+        );
+        let hit = reader
+            .get("emqttd_a", Some("tok"))
+            .expect("the owner's fill");
+        assert_eq!(hit.view.data, b"x");
+        assert!(reader.get("emqttd_a", Some("other")).is_none());
+        cache.forget(&["380"]);
+        assert!(reader.get("emqttd_a", Some("tok")).is_none());
     }
 
     #[test]

@@ -1,34 +1,34 @@
-//! Profile `get` answered from the [`ProfileCache`] synchronously, on the caller's own
-//! thread: the router's fast path (no actor hop, no future), and the actor's first try.
+//! [`CachedGet`]: the documented read-only view of the ProfileActor's state that the
+//! workers' routers answer Profile `get` from: synchronously, on the caller's own
+//! thread, with no mailbox, no hop to the actor's arbiter and no future. It can look
+//! the actor's cache up and read presence, never fill or forget: a miss goes to the
+//! actor, which reads, fills and forgets in its own context.
 
 use std::sync::Arc;
 
 use super::{
     answer::{Presence, ProfileError, ProfileOk, ProfileView},
-    cache::ProfileCache,
+    cache::CacheReader,
     ops::{self, Loaded},
     request::Get,
 };
 use crate::hub::Hub;
 
-/// The cache and the presence table, as the fast path needs them; cheap to clone.
+/// The ProfileActor's cache (read-only) and the presence table, as the fast path
+/// needs them; made by [`ProfileActor::cached_get`](super::ProfileActor::cached_get),
+/// cheap to clone (every worker's router holds one).
 #[derive(Clone)]
 pub struct CachedGet {
-    /// Shared with every worker's Profile and Auth actors.
-    cache: Arc<ProfileCache>,
+    /// The actor's cache, for lookups only.
+    cache: CacheReader,
     /// Presence.
     hub: Arc<dyn Hub>,
 }
 
 impl CachedGet {
-    /// The fast path over `cache`, with presence from `hub`.
-    pub fn new(cache: Arc<ProfileCache>, hub: Arc<dyn Hub>) -> CachedGet {
+    /// The fast path over the actor's `cache`, with presence from `hub`.
+    pub(super) fn new(cache: CacheReader, hub: Arc<dyn Hub>) -> CachedGet {
         CachedGet { cache, hub }
-    }
-
-    /// The cache itself, for the writes that fill it and forget from it.
-    pub fn cache(&self) -> &ProfileCache {
-        &self.cache
     }
 
     /// The answer to `req` from the logged-in connection `client_id` (connected with
@@ -40,11 +40,15 @@ impl CachedGet {
         req: &Get,
     ) -> Option<Result<ProfileOk, ProfileError>> {
         let hit = self.cache.get(client_id, token)?;
-        Some(
-            ops::own_phone(&req.phone, &hit.view.phone)
-                .map(|()| ProfileOk::Shown(present(&*self.hub, Loaded::clone(&hit)).0)),
-        )
+        Some(shown(&*self.hub, &hit, req))
     }
+}
+
+/// The answer to `req` from a cache hit: the profile with its presence, if the
+/// request's phone slot fits the caller's own.
+pub(super) fn shown(hub: &dyn Hub, hit: &Loaded, req: &Get) -> Result<ProfileOk, ProfileError> {
+    ops::own_phone(&req.phone, &hit.view.phone)
+        .map(|()| ProfileOk::Shown(present(hub, hit.clone()).0))
 }
 
 /// Fills in the presence; the view and the phone's sessions.

@@ -7,10 +7,12 @@
 //! - `answer.rs`: [`ProfileAnswer`], [`ProfileOk`], [`ProfileError`], [`ProfileView`].
 //! - `config.rs`: [`ProfileConfig`], the `[profile]` section.
 //! - `schema.rs`: [`SCHEMA`], the tables (migration 3).
-//! - `actor.rs`: [`ProfileActor`] and its [`ProfileCall`] message.
+//! - `actor.rs`: [`ProfileActor`], the one per server, owner of the tables and the
+//!   cache; its messages [`ProfileCall`] and [`SessionsChanged`] (Auth's logins and
+//!   logouts).
 //! - `cache.rs`: [`ProfileCache`], `get` answers kept between the writes that change
-//!   them (shared with Auth, whose logins and logouts change them too); `cached.rs`:
-//!   [`CachedGet`], a `get` answered from it synchronously (the router's fast path).
+//!   them, the actor's own; `cached.rs`: [`CachedGet`], the read-only view of it a
+//!   router answers `get` from synchronously (the fast path, no mailbox).
 //! - `ops/`: the operations, plain functions over a connection; [`ensure`] is called
 //!   by Auth's `verify` to create the profile at an account's first login.
 //!
@@ -27,7 +29,7 @@ mod ops;
 mod request;
 mod schema;
 
-pub use actor::{ProfileActor, ProfileCall};
+pub use actor::{ProfileActor, ProfileCall, SessionsChanged};
 pub use answer::{AccountView, Presence, ProfileAnswer, ProfileError, ProfileOk, ProfileView};
 pub use cache::ProfileCache;
 pub use cached::CachedGet;

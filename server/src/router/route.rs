@@ -84,6 +84,11 @@ impl Router {
         self
     }
 
+    /// The AuthActor and the ProfileActor it routes to (the server's one pair).
+    pub fn actors(&self) -> (&Addr<AuthActor>, &Addr<ProfileActor>) {
+        (&self.auth.actor, &self.profile.actor)
+    }
+
     /// Checks a logged-in ClientId's password against its stored session token.
     pub fn authenticate(
         &self,
