@@ -86,6 +86,13 @@ pub struct ServerConfig {
     /// New connections one address may open at once before `connect_rate_per_ip`
     /// applies.
     pub connect_burst_per_ip: u32,
+    /// Seconds a packet may take to arrive once its first byte has: a connection that
+    /// leaves one incomplete longer is closed (whatever its keep-alive). 0: no limit.
+    pub packet_timeout_secs: u64,
+    /// Bytes all sessions together may hold (replies, requests, parked sessions,
+    /// partial packets, unsent bytes); at or beyond it new CONNECTs get CONNACK 3 and
+    /// new requests `{error,unavailable}` until they hold less.
+    pub max_total_session_bytes: u64,
 }
 
 impl Default for ServerConfig {
@@ -101,6 +108,8 @@ impl Default for ServerConfig {
             shutdown_grace_secs: 10,
             connect_rate_per_ip: 50,
             connect_burst_per_ip: 200,
+            packet_timeout_secs: 30,
+            max_total_session_bytes: 8 << 30,
         }
     }
 }
@@ -120,6 +129,14 @@ pub struct SessionConfig {
     /// Bytes written for one client that its socket has not taken yet; a client that
     /// stops reading is disconnected beyond it.
     pub max_write_buffer_bytes: u64,
+    /// Bytes one session may hold: replies queued or unacknowledged (live or parked),
+    /// requests waiting, inbound QoS 2 ids and unsent bytes. Requests go to the router
+    /// while its replies are under three quarters of it; a request that would take it
+    /// past the whole closes the connection; a parked session drops its oldest.
+    pub max_session_bytes: u64,
+    /// Seconds a registering (anonymous) connection may stay silent, even at
+    /// keep-alive 0 or a longer keep-alive. 0: only its keep-alive applies.
+    pub max_anonymous_idle_secs: u64,
 }
 
 impl Default for SessionConfig {
@@ -130,6 +147,8 @@ impl Default for SessionConfig {
             max_queued: 1000,
             max_pending_requests: 64,
             max_write_buffer_bytes: 1_048_576,
+            max_session_bytes: 2 << 20,
+            max_anonymous_idle_secs: 300,
         }
     }
 }
@@ -237,6 +256,18 @@ impl Config {
                 message: "must be at least server.max_packet_size".into(),
             });
         }
+        if self.session.max_session_bytes < 65_536 {
+            return Err(ConfigError::Invalid {
+                key: "session.max_session_bytes",
+                message: "must be at least 65536".into(),
+            });
+        }
+        if self.server.max_total_session_bytes < self.session.max_session_bytes {
+            return Err(ConfigError::Invalid {
+                key: "server.max_total_session_bytes",
+                message: "must be at least session.max_session_bytes".into(),
+            });
+        }
         if self.session.max_pending_requests == 0 {
             return Err(ConfigError::Invalid {
                 key: "session.max_pending_requests",
@@ -258,6 +289,16 @@ mod tests {
         assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
         assert_eq!(shipped.server.max_packet_size, 262_144);
         assert_eq!(shipped.session.expiry_secs, 7200);
+        let (s, d) = (&shipped.session, &default.session);
+        assert_eq!(
+            (s.max_session_bytes, s.max_anonymous_idle_secs),
+            (d.max_session_bytes, d.max_anonymous_idle_secs)
+        );
+        let (s, d) = (&shipped.server, &default.server);
+        assert_eq!(
+            (s.packet_timeout_secs, s.max_total_session_bytes),
+            (d.packet_timeout_secs, d.max_total_session_bytes)
+        );
         let (s, d) = (&shipped.server, &default.server);
         assert_eq!(
             (
@@ -289,6 +330,23 @@ mod tests {
             default.profile.max_text_bytes
         );
         assert_eq!(shipped.profile.max_accounts, default.profile.max_accounts);
+    }
+
+    #[test]
+    fn budgets_are_checked() {
+        for (text, key) in [
+            (
+                "[session]\nmax_session_bytes = 1000\n",
+                "session.max_session_bytes",
+            ),
+            (
+                "[server]\nmax_total_session_bytes = 100000\n",
+                "server.max_total_session_bytes",
+            ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -26,7 +26,11 @@ use crate::{
     guard::{PerIpConnections, VerifyGuard},
     registry::{Close, Deliver, DrainAll, Presence, Registry},
     router::{profile::change_payload, Router},
-    session::{outbox::Outgoing, Session},
+    session::{
+        budget::MemoryBudget,
+        outbox::{Kind, Outgoing},
+        Session,
+    },
     worker::Shared,
 };
 
@@ -74,6 +78,7 @@ impl Hub for RegistryHub {
             msg: Outgoing {
                 payload: change_payload(view),
                 qos: mqtt::QualityOfService::Level1,
+                kind: Kind::ProfileChange,
             },
         });
     }
@@ -119,7 +124,14 @@ impl Server {
             source,
         })?;
         let (sms, voice) = start_channels(&config.sms, &config.voice)?;
-        let registry = Registry::new(Duration::from_secs(config.session.expiry_secs));
+        let budget = Arc::new(MemoryBudget::new(
+            config.session.max_session_bytes,
+            config.server.max_total_session_bytes,
+        ));
+        let registry = Registry::new(
+            Duration::from_secs(config.session.expiry_secs),
+            budget.clone(),
+        );
         let presence = registry.presence();
         let registry = registry.start();
         let hub: Arc<RegistryHub> = Arc::new(RegistryHub(registry.clone(), presence));
@@ -172,6 +184,7 @@ impl Server {
                 router,
                 connections: connections.clone(),
                 per_ip: per_ip.clone(),
+                budget: budget.clone(),
             });
             per_worker.push((arbiter, shared));
         }

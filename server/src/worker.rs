@@ -1,5 +1,5 @@
-//! What the sessions of one worker thread share: the server's configuration, registry
-//! and connection counts, and the worker's own router, whose Auth and Profile actors
+//! What the sessions of one worker thread share: the server's configuration, registry,
+//! connection counts and memory budget, and the worker's own router, whose Auth and Profile actors
 //! run on the worker's thread (a request does not cross threads to reach them).
 
 use std::sync::{atomic::AtomicUsize, Arc};
@@ -11,6 +11,7 @@ use crate::{
     guard::PerIpConnections,
     registry::{Connection, Registry},
     router::Router,
+    session::budget::MemoryBudget,
 };
 
 /// The state the sessions of one worker share. `C` is the connection actor the
@@ -28,4 +29,7 @@ pub struct Shared<C: Connection> {
     /// Open client connections per address (all workers), for
     /// `server.max_connections_per_ip`.
     pub per_ip: Arc<PerIpConnections>,
+    /// Bytes all sessions hold (all workers and the registry's parked sessions), for
+    /// `session.max_session_bytes` and `server.max_total_session_bytes`.
+    pub budget: Arc<MemoryBudget>,
 }

@@ -15,8 +15,9 @@ use super::{
     presence::Live,
 };
 use crate::session::{
+    budget::MemoryBudget,
     messages::{Drain, Kick, KickReason, Push},
-    outbox::Outgoing,
+    outbox::{Kind, Outgoing},
     state::SessionState,
 };
 
@@ -78,10 +79,15 @@ fn attach(addr: Addr<Fake>, conn_id: u64, resume: bool) -> Attach<Fake> {
     }
 }
 
+fn budget() -> Arc<MemoryBudget> {
+    Arc::new(MemoryBudget::new(1 << 20, 1 << 30))
+}
+
 fn message() -> Outgoing {
     Outgoing {
         payload: Bytes::from_static(b"x"),
         qos: QualityOfService::Level1,
+        kind: Kind::Reply,
     }
 }
 
@@ -94,9 +100,9 @@ fn keeps_an_id_and_a_weak_address_per_connected_client() {
 #[test]
 fn a_resuming_takeover_gets_the_old_connections_state() {
     actix_rt::System::new().block_on(async {
-        let registry = Registry::<Fake>::new(Duration::from_secs(60)).start();
+        let registry = Registry::<Fake>::new(Duration::from_secs(60), budget()).start();
         let seen = Arc::default();
-        let mut kept = SessionState::new(4, 4);
+        let mut kept = SessionState::new(4, 4, usize::MAX);
         kept.sub_qos = QualityOfService::Level1;
         // The registry holds connections weakly: the test keeps them alive, as
         // their sockets do in the server.
@@ -114,7 +120,7 @@ fn a_resuming_takeover_gets_the_old_connections_state() {
 #[test]
 fn delivery_reaches_a_live_client_or_waits_with_a_parked_one() {
     actix_rt::System::new().block_on(async {
-        let registry = Registry::<Fake>::new(Duration::from_secs(60)).start();
+        let registry = Registry::<Fake>::new(Duration::from_secs(60), budget()).start();
         let seen: Arc<Mutex<Vec<&str>>> = Arc::default();
         let first = fake(&seen, None);
         registry.send(attach(first.clone(), 1, true)).await.unwrap();
@@ -127,7 +133,7 @@ fn delivery_reaches_a_live_client_or_waits_with_a_parked_one() {
         let detach = |conn_id| Detach {
             client_id: "emqttd_abc".into(),
             conn_id,
-            state: Some(SessionState::new(4, 4)),
+            state: Some(SessionState::new(4, 4, usize::MAX)),
         };
         registry.send(detach(0)).await.unwrap();
         assert_eq!(registry.send(Counts).await.unwrap(), (1, 0));

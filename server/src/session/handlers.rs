@@ -14,7 +14,7 @@ impl Handler<Push> for Session {
     type Result = ();
 
     fn handle(&mut self, m: Push, ctx: &mut Context<Self>) {
-        self.deliver(m.0.payload, m.0.qos);
+        self.deliver(m.0);
         self.flush_or_stop(ctx);
     }
 }
@@ -46,7 +46,8 @@ impl Handler<Drain> for Session {
     fn handle(&mut self, _: Drain, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         self.draining = Some(Box::new(tx));
-        if !self.busy && self.requests.is_empty() {
+        // Requests held back by the session's budget are not waited for.
+        if !self.busy && (self.requests.is_empty() || !self.may_route()) {
             self.close(ctx);
         }
         // The sender is dropped when the actor is: that is the answer.

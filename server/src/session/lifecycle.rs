@@ -14,8 +14,10 @@ use tokio::net::TcpStream;
 
 use super::{
     actor::{Phase, Session},
+    budget,
     keep_alive::Watchdog,
     out::Out,
+    stream::Reading,
     timer::{Tick, Timer},
     write::Flusher,
 };
@@ -25,9 +27,10 @@ impl Session {
     /// Starts a session for an accepted socket on the current arbiter.
     pub fn spawn(stream: TcpStream, peer: SocketAddr, conn_id: u64, shared: Arc<Shared<Session>>) {
         let _ = stream.set_nodelay(true);
+        budget::bind(&shared.budget);
         Session::create(move |ctx| {
             let (read, io) = framing::split(stream, shared.config.server.max_packet_size);
-            ctx.add_stream(read);
+            ctx.spawn(Reading::new(read));
             let out = Out::new(io, shared.config.session.max_write_buffer_bytes);
             ctx.spawn(Flusher);
             let connect_by = Duration::from_secs(shared.config.server.connect_timeout_secs);

@@ -214,6 +214,18 @@ impl Timer {
         });
     }
 
+    /// Moves the deadline to `at` if that is sooner.
+    pub fn bring_forward(&mut self, at: Instant) {
+        WHEEL.with(|w| {
+            let mut w = w.borrow_mut();
+            let due = w.tick_of(at);
+            if due < w.entries[self.key() as usize].due {
+                w.entries[self.key() as usize].due = due;
+                w.file(self.key());
+            }
+        });
+    }
+
     /// Ready once the deadline has passed; until then, the task is woken when it does.
     pub fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         WHEEL.with(|w| {
@@ -252,21 +264,28 @@ impl Drop for Timer {
 }
 
 /// A coarse instant, in the current worker's ticks: a session keeps when it last heard
-/// from its client in 4 bytes instead of an `Instant`'s 16.
+/// from its client in 4 bytes instead of an `Instant`'s 16 (and `Option<Tick>` in 4
+/// too: it is kept one past the tick).
 #[derive(Debug, Clone, Copy)]
-pub struct Tick(u32);
+pub struct Tick(NonZeroU32);
 
 impl Tick {
     /// Now, rounded down to a tick.
     pub fn now() -> Tick {
-        Tick(WHEEL.with(|w| w.borrow().now()))
+        let now = WHEEL.with(|w| w.borrow().now());
+        Tick(NonZeroU32::new(now.saturating_add(1)).expect("one past a tick"))
     }
 
     /// Whether more than `limit` has certainly passed since `self`: both ends are
     /// rounded down, so a tick is allowed for (never early, at most two ticks late).
     pub fn older_than(self, limit: Duration) -> bool {
         let ticks = limit.as_nanos().div_ceil(TICK.as_nanos()) + 1;
-        u128::from(Tick::now().0.saturating_sub(self.0)) > ticks
+        u128::from(Tick::now().0.get().saturating_sub(self.0.get())) > ticks
+    }
+
+    /// Time passed since `self`, in whole ticks (so at most a tick short).
+    pub fn elapsed(self) -> Duration {
+        TICK * Tick::now().0.get().saturating_sub(self.0.get())
     }
 }
 
@@ -389,7 +408,24 @@ mod tests {
         }
         let took = start.elapsed();
         assert!(took > limit, "{took:?}");
+        assert!(seen.elapsed() >= limit && seen.elapsed() <= took);
         assert!(!Tick::now().older_than(limit));
+        assert_eq!(std::mem::size_of::<Option<Tick>>(), 4);
+    }
+
+    #[actix_rt::test]
+    async fn bring_forward_moves_a_deadline_only_sooner() {
+        let start = Instant::now();
+        let mut t = Timer::new(start + Duration::from_millis(200));
+        t.bring_forward(start + Duration::from_secs(3600));
+        elapsed(&mut t).await;
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(200) && took < Duration::from_secs(5));
+        let again = Instant::now();
+        t.reset(again + Duration::from_secs(3600));
+        t.bring_forward(again + Duration::from_millis(150));
+        elapsed(&mut t).await;
+        assert!(again.elapsed() < Duration::from_secs(5));
     }
 
     #[actix_rt::test]
