@@ -1,9 +1,11 @@
 //! The session's packet stream: [`Reading`] polls the packet reader in the session's
 //! context (as actix's `add_stream` would) and also tells the session what it holds:
 //! its partial packet, counted against the server's budget, and since when it has
-//! been waiting for the rest (for `server.packet_timeout_secs`). Each decoded packet
-//! goes to the CONNECT phase or the live phase, and the turn ends with a flush; a
-//! decoding error or the peer closing its side ends the session.
+//! been waiting for the rest (for `server.packet_timeout_secs`). While the server
+//! holds its whole budget, a connection found with a packet partly read is closed
+//! (partial packets are what existing connections could still grow). Each decoded
+//! packet goes to the CONNECT phase or the live phase, and the turn ends with a
+//! flush; a decoding error or the peer closing its side ends the session.
 
 use std::{
     pin::Pin,
@@ -78,6 +80,16 @@ impl ActorFuture<Session> for Reading {
         }
         let held = this.reader.held();
         this.charge.set(held);
+        if held > 0 && act.shared.budget.over() {
+            log::debug!(
+                "{}: a packet partly read ({held} bytes) while sessions hold \
+                 server.max_total_session_bytes; closing",
+                act.peer
+            );
+            act.park_state();
+            ctx.stop();
+            return Poll::Ready(());
+        }
         act.partial_packet(held > 0, decoded > 0, ctx);
         Poll::Pending
     }
