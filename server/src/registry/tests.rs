@@ -17,7 +17,7 @@ use super::{
 use crate::session::{
     budget::MemoryBudget,
     messages::{Drain, Kick, KickReason, Push},
-    outbox::{Kind, Outgoing},
+    outbox::{Kind, Outgoing, MESSAGE_OVERHEAD},
     state::SessionState,
 };
 
@@ -155,5 +155,65 @@ fn delivery_reaches_a_live_client_or_waits_with_a_parked_one() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         assert_eq!(*seen.lock().unwrap(), ["push", "closed"]);
+    });
+}
+
+#[test]
+fn parked_sessions_are_counted_coalesced_and_kept_within_their_bytes() {
+    actix_rt::System::new().block_on(async {
+        // 10 KB per session; changes of 4 KB; counted straight into the atomic.
+        let budget = Arc::new(MemoryBudget::new(10_000, 1 << 30));
+        let registry = Registry::<Fake>::new(Duration::from_secs(60), budget.clone()).start();
+        let seen = Arc::default();
+        let first = fake(&seen, None);
+        registry.send(attach(first.clone(), 1, true)).await.unwrap();
+        let detach = Detach {
+            client_id: "emqttd_abc".into(),
+            conn_id: 1,
+            state: Some(SessionState::new(4, 100, usize::MAX)),
+        };
+        registry.send(detach).await.unwrap();
+        let change = |n: u8| Deliver {
+            client_id: "emqttd_abc".into(),
+            msg: Outgoing {
+                payload: Bytes::from(vec![n; 4000]),
+                qos: QualityOfService::Level1,
+                kind: Kind::ProfileChange,
+            },
+        };
+        for n in 0..5 {
+            registry.send(change(n)).await.unwrap();
+        }
+        registry
+            .send(Deliver {
+                client_id: "emqttd_abc".into(),
+                msg: message(),
+            })
+            .await
+            .unwrap();
+        let one = 4000 + MESSAGE_OVERHEAD;
+        assert_eq!(budget.used() as usize, one + 1 + MESSAGE_OVERHEAD);
+        // A change more than the bytes allow: the oldest queued go, and the session
+        // is marked to re-read its profile.
+        registry
+            .send(Deliver {
+                client_id: "emqttd_abc".into(),
+                msg: Outgoing {
+                    payload: Bytes::from(vec![9; 20_000]),
+                    qos: QualityOfService::Level1,
+                    kind: Kind::ProfileChange,
+                },
+            })
+            .await
+            .unwrap();
+        assert_eq!(budget.used(), 0);
+        let second = fake(&seen, None);
+        let resumed = registry
+            .send(attach(second.clone(), 2, true))
+            .await
+            .unwrap();
+        let resumed = resumed.expect("kept");
+        assert!(resumed.reread_profile && resumed.outbox.is_empty());
+        assert_eq!(budget.used(), 0, "taken out of the registry's count");
     });
 }
