@@ -119,12 +119,16 @@ impl ActorFuture<Session> for Flusher {
     ) -> Poll<()> {
         match act.out.poll_task(task) {
             Poll::Pending => {
-                // What the socket took made room: what the outbox kept back goes now.
+                // What the socket took made room: what the outbox kept back goes now,
+                // and requests held back while unsent replies filled the budget.
                 if act.outbox_waiting() && act.room().is_open() {
                     act.pump_outbox();
                     act.out.flush();
                 }
                 act.settle();
+                if !act.busy && !act.requests.is_empty() {
+                    act.next_request(ctx);
+                }
                 Poll::Pending
             }
             Poll::Ready(done) => {
