@@ -23,8 +23,17 @@ pub async fn serve(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The handlers are in place before the line that tells the world it may connect
+    // (and a supervisor or test that it may signal): an early SIGTERM drains too.
+    let stop = match Stop::install() {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("roster: cannot install signal handlers: {e}");
+            return ExitCode::from(1);
+        }
+    };
     log::info!("roster listening for MQTT on {}", server.local_addr());
-    wait_for_signal().await;
+    stop.wait().await;
     log::info!("shutting down");
     server.shutdown().await;
     log::info!("stopped");
@@ -50,17 +59,28 @@ async fn bind(listen: &str, backlog: u32) -> std::io::Result<std::net::TcpListen
     Err(last.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+/// SIGINT and SIGTERM, caught from the moment they are installed.
+struct Stop {
+    /// SIGINT (Ctrl-C).
+    int: tokio::signal::unix::Signal,
+    /// SIGTERM.
+    term: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn install() -> std::io::Result<Stop> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Stop {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Until either arrives (or arrived since `install`).
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
         }
     }
 }

@@ -9,9 +9,11 @@ use std::{sync::Arc, time::Instant};
 
 use actix::prelude::*;
 use roster_actors::{
-    auth::{AuthActor, AuthCaller, AuthConfig, AuthOk, AuthRequest, AuthType, Handle, JwtConfig},
+    auth::{AuthActor, AuthCall, AuthConfig, AuthOk, AuthRequest, JwtConfig, Proof, Reg, Verify},
+    caller::Caller,
     channel::{start_channels, ChannelConfig},
     hub::NoHub,
+    phone::{Phone, PhoneSlot},
     profile::ProfileCache,
     secret::CodeKey,
     store::{Store, StoreConfig, Synchronous},
@@ -20,26 +22,33 @@ use roster_actors::{
 /// One device: reg, then verify with the fixed code; panics on any other answer.
 async fn pair(auth: Addr<AuthActor>, n: usize) {
     let client_id = format!("reg_bench{n}");
-    let caller = AuthCaller {
+    let caller = Caller {
         client_id: client_id.clone(),
         logged_in: false,
         token: None,
     };
-    let mut reg = AuthRequest::new(AuthType::Reg);
-    reg.phone = Some(format!("99900{n:07}"));
+    let reg = AuthRequest::Reg(Reg {
+        phone: Phone::parse(&format!("99900{n:07}")).expect("a phone"),
+        dev_key: None,
+        services: Vec::new(),
+        comments: None,
+    });
     let answer = auth
-        .send(Handle {
+        .send(AuthCall {
             caller: caller.clone(),
             req: reg,
         })
         .await
         .expect("mailbox");
     assert_eq!(answer.result, Ok(AuthOk::SmsSent));
-    let mut verify = AuthRequest::new(AuthType::Verify);
-    verify.token = answer.token;
-    verify.sms_code = Some("903182".into());
+    let verify = AuthRequest::Verify(Verify {
+        token: answer.issued.expect("a token"),
+        phone: PhoneSlot::Absent,
+        dev_key: None,
+        proof: Some(Proof::new("903182".into())),
+    });
     let answer = auth
-        .send(Handle {
+        .send(AuthCall {
             caller,
             req: verify,
         })

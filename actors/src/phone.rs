@@ -1,4 +1,5 @@
-//! Phone numbers: digits with an optional leading `+`, 6 to 15 digits, kept without `+`.
+//! Phone numbers: digits with an optional leading `+`, 6 to 15 digits, kept without
+//! `+`; and [`PhoneSlot`], a request's optional phone as checked against a stored one.
 
 use std::fmt;
 
@@ -22,6 +23,12 @@ impl Phone {
         Ok(Phone(digits.to_owned()))
     }
 
+    /// A phone read back from the store, which only ever holds phones that passed
+    /// [`Phone::parse`] (so it is not checked again).
+    pub fn from_store(digits: String) -> Phone {
+        Phone(digits)
+    }
+
     /// The digits.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -43,6 +50,47 @@ impl fmt::Debug for Phone {
 impl fmt::Display for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A request's optional phone slot that the domain checks against a stored phone
+/// (`verify` and `login` against the session's, Profile against the caller's own):
+/// parsed at the edge, so the domain compares and never parses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PhoneSlot {
+    /// The slot was empty: nothing to check.
+    #[default]
+    Absent,
+    /// A phone.
+    Phone(Phone),
+    /// Text that is no phone: it fits no stored phone.
+    NotAPhone,
+}
+
+impl PhoneSlot {
+    /// The slot's text (`None`: absent), under [`Phone::parse`]'s rules.
+    pub fn parse(text: Option<&str>) -> PhoneSlot {
+        match text {
+            None => PhoneSlot::Absent,
+            Some(t) => Phone::parse(t).map_or(PhoneSlot::NotAPhone, PhoneSlot::Phone),
+        }
+    }
+
+    /// Whether the slot fits `stored`: absent, or that very phone.
+    pub fn fits(&self, stored: &str) -> bool {
+        match self {
+            PhoneSlot::Absent => true,
+            PhoneSlot::Phone(p) => p.as_str() == stored,
+            PhoneSlot::NotAPhone => false,
+        }
+    }
+
+    /// The phone, if the slot held one.
+    pub fn phone(self) -> Option<Phone> {
+        match self {
+            PhoneSlot::Phone(p) => Some(p),
+            PhoneSlot::Absent | PhoneSlot::NotAPhone => None,
+        }
     }
 }
 
@@ -89,5 +137,28 @@ mod tests {
             format!("{:?}", Phone::parse("380501234567").unwrap()),
             "Phone(***67)"
         );
+    }
+
+    #[test]
+    fn slots_fit_the_stored_phone_they_name() {
+        let stored = "380501234567";
+        assert_eq!(PhoneSlot::parse(None), PhoneSlot::Absent);
+        assert!(PhoneSlot::parse(None).fits(stored));
+        assert!(PhoneSlot::parse(Some("+380501234567")).fits(stored));
+        assert!(!PhoneSlot::parse(Some("380501234568")).fits(stored));
+        let junk = PhoneSlot::parse(Some("junk"));
+        assert_eq!(junk, PhoneSlot::NotAPhone);
+        assert!(
+            !junk.fits(stored) && !junk.fits("junk"),
+            "no phone fits junk"
+        );
+        assert_eq!(
+            PhoneSlot::parse(Some(stored))
+                .phone()
+                .map(|p| p.to_string()),
+            Some(stored.to_owned())
+        );
+        assert_eq!(PhoneSlot::NotAPhone.phone(), None);
+        assert_eq!(PhoneSlot::Absent.phone(), None);
     }
 }

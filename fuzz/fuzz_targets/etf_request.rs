@@ -1,5 +1,6 @@
-//! Fuzz target: the ETF decode + request parse path (`term::decode`), as the router
-//! runs it on every PUBLISH payload, and the replies built from what it returns.
+//! Fuzz target: the ETF decode + request parse path (`term::read`, then the typed
+//! request as `term::decode` makes it), as the router runs it on every PUBLISH
+//! payload, and the replies built from what it returns.
 //!
 //! Checked besides "no panic, no abort, no runaway allocation":
 //! - tighter limits never accept what the defaults refuse, and agree when both accept;
@@ -10,7 +11,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use roster_server::term::{self, AuthRecord, AuthType, IoResult, Limits, Reply, Request, Tail};
+use roster_server::term::{self, AuthRecord, AuthType, IoResult, Limits, Record, Reply, Request, Tail};
 
 fuzz_target!(|data: &[u8]| {
     let default = Limits::default();
@@ -20,9 +21,10 @@ fuzz_target!(|data: &[u8]| {
         max_depth: 4,
         max_list_len: 16,
         max_elements: 64,
+        ..Limits::default()
     };
-    let loose = term::decode(data, &default);
-    let strict = term::decode(data, &tight);
+    let loose = term::read(data, &default);
+    let strict = term::read(data, &tight);
     if let Ok(request) = &strict {
         assert_eq!(
             loose.as_ref().ok(),
@@ -30,8 +32,11 @@ fuzz_target!(|data: &[u8]| {
             "tight accepts, default differs"
         );
     }
+    if let Ok(record) = &loose {
+        let _ = format!("{:?}", Request::from(record.clone()));
+    }
     match loose {
-        Ok(Request::Auth(req)) => {
+        Ok(Record::Auth(req)) => {
             let _ = format!("{req:?}");
             check_reply(&Reply::Io {
                 result: IoResult::Error("invalid_data"),
@@ -54,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
                 last_online: req.last_online,
             }));
         }
-        Ok(Request::Profile(req)) => {
+        Ok(Record::Profile(req)) => {
             let _ = format!("{req:?}");
         }
         Err(e) => {

@@ -45,7 +45,7 @@ pub enum SessionKind {
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "load",
-    about = "Load generator: simulated devices over real MQTT connections"
+    about = "Load generator: simulated devices over real MQTT connections (TCP, TLS, WebSocket)"
 )]
 pub struct LoadArgs {
     /// What the devices do.
@@ -125,6 +125,29 @@ pub struct LoadArgs {
     /// Threads of the generator's runtime (0: one per CPU core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// MQTT over TLS (roster's `[tls] mqtt_listen`, conventionally port 8883); with
+    /// `--ws`, WebSocket over TLS (wss). The server's certificate is checked against
+    /// `--ca` (else the Mozilla roots) unless `--insecure`.
+    #[arg(long)]
+    pub tls: bool,
+    /// PEM file of the CA (or self-signed certificate) to trust, for `--tls`.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Take any certificate (self-signed benchmark servers); handshake signatures are
+    /// still verified, so a handshake costs what a checked one does.
+    #[arg(long)]
+    pub insecure: bool,
+    /// The name the certificate must carry, also sent as SNI (default: the address of
+    /// `--server`, which the certificate must then list as an IP address).
+    #[arg(long, value_name = "NAME")]
+    pub tls_name: Option<String>,
+    /// MQTT over WebSocket (roster's `[websocket] listen`, conventionally port 8083):
+    /// binary frames, subprotocol `mqtt`.
+    #[arg(long)]
+    pub ws: bool,
+    /// The WebSocket path, for `--ws`.
+    #[arg(long, default_value = "/mqtt", value_name = "PATH")]
+    pub ws_path: String,
 }
 
 /// A bad combination of options.
@@ -171,6 +194,12 @@ impl LoadArgs {
             && self.phone_prefix.bytes().all(|b| b.is_ascii_digit());
         if !prefix_ok {
             return bad("--phone-prefix must be 1 to 9 digits");
+        }
+        if !self.tls && (self.ca.is_some() || self.insecure || self.tls_name.is_some()) {
+            return bad("--ca, --insecure and --tls-name need --tls");
+        }
+        if self.ca.is_some() && self.insecure {
+            return bad("--ca and --insecure exclude each other");
         }
         if self.max_connecting == 0 || self.setup_concurrency == 0 {
             return bad("--max-connecting and --setup-concurrency must be at least 1");
@@ -228,5 +257,29 @@ mod tests {
             .is_err());
         assert!(LoadArgs::try_parse_from(["load", "profile", "--qos", "3"]).is_err());
         assert!(LoadArgs::try_parse_from(["load", "profile", "--set-percent", "101"]).is_err());
+        assert!(parse(&["relay", "--insecure"]).validate().is_err());
+        assert!(parse(&["relay", "--ca", "ca.pem"]).validate().is_err());
+        assert!(parse(&["relay", "--tls", "--ca", "ca.pem", "--insecure"])
+            .validate()
+            .is_err());
+    }
+
+    #[test]
+    fn tls_and_websocket_options() {
+        let a = parse(&["relay"]);
+        assert!(!a.tls && !a.ws && a.ca.is_none() && !a.insecure);
+        assert_eq!(a.ws_path, "/mqtt");
+        let a = parse(&[
+            "relay",
+            "--ws",
+            "--tls",
+            "--ca",
+            "ca.pem",
+            "--tls-name",
+            "localhost",
+        ]);
+        assert!(a.validate().is_ok());
+        assert!(a.tls && a.ws && a.ca.is_some());
+        assert!(parse(&["relay", "--tls", "--insecure"]).validate().is_ok());
     }
 }

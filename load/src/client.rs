@@ -1,7 +1,8 @@
-//! A minimal MQTT 3.1.1 client for the generator: one TCP stream, the server's own
-//! codec over `mqtt-protocol` packets, small buffers, and just the protocol a device
-//! needs (CONNECT, SUBSCRIBE, PUBLISH at QoS 0–2 with its acknowledgements, PINGREQ).
-//! Reading is cancel-safe, so a device can `select!` between a timer and the socket.
+//! A minimal MQTT 3.1.1 client for the generator: one connection (TCP, TLS or
+//! WebSocket: a [`Link`]), the server's own codec over `mqtt-protocol` packets, small
+//! buffers, and just the protocol a device needs (CONNECT, SUBSCRIBE, PUBLISH at QoS
+//! 0–2 with its acknowledgements, PINGREQ). Reading is cancel-safe, so a device can
+//! `select!` between a timer and the socket.
 
 use std::{
     io,
@@ -19,13 +20,17 @@ use mqtt::{
     },
     Encodable, QualityOfService, TopicFilter, TopicNameRef,
 };
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpSocket, TcpStream},
-};
+use tokio::net::TcpSocket;
 use tokio_util::codec::Decoder;
 
 use roster_server::mqtt::{CodecError, MqttCodec};
+
+use super::link::{HandshakeError, Link, Transport};
+
+mod owed;
+
+use owed::Owed;
+pub use owed::MAX_OWED;
 
 /// Largest packet the generator accepts from a server.
 const MAX_PACKET: u32 = 1 << 20;
@@ -49,6 +54,9 @@ pub enum ClientError {
     /// The server closed the connection.
     #[error("connection closed by the server")]
     Closed,
+    /// The TLS or WebSocket handshake failed.
+    #[error("{0}")]
+    Handshake(#[from] HandshakeError),
     /// CONNACK with a non-zero return code.
     #[error("CONNACK {0}")]
     Refused(u8),
@@ -63,6 +71,7 @@ impl ClientError {
         match self {
             Self::Io(e) => format!("i/o {:?}", e.kind()),
             Self::Closed => "closed by server".into(),
+            Self::Handshake(e) => format!("{} handshake failed", e.what),
             Self::Refused(code) => format!("CONNACK refused {code}"),
             Self::Protocol(_) => "protocol error".into(),
         }
@@ -102,45 +111,10 @@ enum Ack {
     NextWrite,
 }
 
-/// Most PUBACKs a device holds back, well inside the servers' inflight windows.
-pub const MAX_OWED: usize = 8;
-
-/// The packet ids of the PUBACKs a device owes, oldest first.
-#[derive(Default)]
-struct Owed {
-    /// The ids; the first `len` count.
-    ids: [u16; MAX_OWED],
-    /// How many.
-    len: u8,
-}
-
-impl Owed {
-    /// Adds `id`; false when full.
-    fn push(&mut self, id: u16) -> bool {
-        let Some(slot) = self.ids.get_mut(usize::from(self.len)) else {
-            return false;
-        };
-        *slot = id;
-        self.len += 1;
-        true
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The ids, oldest first; none is owed after.
-    fn take(&mut self) -> impl Iterator<Item = u16> {
-        let ids = self.ids;
-        let len = usize::from(std::mem::take(&mut self.len));
-        ids.into_iter().take(len)
-    }
-}
-
 /// One connected device.
 pub struct Conn {
-    /// The socket.
-    stream: TcpStream,
+    /// The connection.
+    stream: Link,
     /// Bytes read but not yet decoded.
     rbuf: BytesMut,
     /// Encoding scratch space, reused.
@@ -156,11 +130,13 @@ pub struct Conn {
     pub session_present: bool,
 }
 
-/// Opens a TCP connection from `source` (`None`: the kernel's choice) and completes
-/// CONNECT/CONNACK. A refusal is `ClientError::Refused`.
+/// Opens a TCP connection from `source` (`None`: the kernel's choice), makes the
+/// handshakes `transport` needs (TLS, WebSocket) and completes CONNECT/CONNACK. A
+/// refusal is `ClientError::Refused`.
 pub async fn connect(
     server: SocketAddr,
     source: Option<SocketAddr>,
+    transport: &Transport,
     opts: &ConnectOpts,
 ) -> Result<Conn, ClientError> {
     let socket = if server.is_ipv4() {
@@ -176,7 +152,7 @@ pub async fn connect(
     let stream = socket.connect(server).await?;
     stream.set_nodelay(true)?;
     let mut conn = Conn {
-        stream,
+        stream: transport.open(stream).await?,
         rbuf: BytesMut::new(),
         wbuf: Vec::new(),
         codec: MqttCodec::new(MAX_PACKET),
@@ -397,143 +373,15 @@ impl Conn {
         if self.write(&DisconnectPacket::new()).await.is_err() {
             return;
         }
-        let mut sink = [0u8; 64];
+        let mut sink = BytesMut::with_capacity(64);
         let _ = tokio::time::timeout(CLOSE_WAIT, async {
-            while matches!(self.stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            while matches!(self.stream.read_buf(&mut sink).await, Ok(n) if n > 0) {
+                sink.clear();
+            }
         })
         .await;
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use mqtt::{packet::ConnackPacket, TopicName};
-    use tokio::net::TcpListener;
-
-    use super::*;
-
-    /// A bare server: accepts one device, answers its CONNECT, sends it a QoS 1
-    /// PUBLISH with id 7, then hands back the socket.
-    async fn device_and_server() -> (Conn, TcpStream) {
-        device_and_server_sending(&[7]).await
-    }
-
-    /// The same, sending a QoS 1 PUBLISH for each of `ids` in one segment.
-    async fn device_and_server_sending(ids: &[u16]) -> (Conn, TcpStream) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = async {
-            let (mut s, _) = listener.accept().await.unwrap();
-            let mut codec = MqttCodec::new(MAX_PACKET);
-            let mut buf = BytesMut::new();
-            while codec.decode(&mut buf).unwrap().is_none() {
-                s.read_buf(&mut buf).await.unwrap();
-            }
-            let mut out = Vec::new();
-            ConnackPacket::new(false, ConnectReturnCode::ConnectionAccepted)
-                .encode(&mut out)
-                .unwrap();
-            let topic = TopicName::new("actions/1/api/x").unwrap();
-            for &id in ids {
-                let q = QoSWithPacketIdentifier::Level1(id);
-                PublishPacket::new(topic.clone(), q, b"r".to_vec())
-                    .encode(&mut out)
-                    .unwrap();
-            }
-            s.write_all(&out).await.unwrap();
-            s
-        };
-        let opts = ConnectOpts {
-            client_id: "x".into(),
-            password: None,
-            clean_session: true,
-            keep_alive: 60,
-        };
-        let (conn, server) = tokio::join!(connect(addr, None, &opts), server);
-        (conn.unwrap(), server)
-    }
-
-    /// The packets the server has received next, decoded (at least `n`).
-    async fn received(s: &mut TcpStream, n: usize) -> Vec<VariablePacket> {
-        let mut codec = MqttCodec::new(MAX_PACKET);
-        let mut buf = BytesMut::new();
-        let mut got = Vec::new();
-        while got.len() < n {
-            if let Some(p) = codec.decode(&mut buf).unwrap() {
-                got.push(p);
-                continue;
-            }
-            let read = tokio::time::timeout(Duration::from_secs(5), s.read_buf(&mut buf));
-            assert!(read.await.expect("the device wrote in time").unwrap() > 0);
-        }
-        got
-    }
-
-    #[tokio::test]
-    async fn an_owed_puback_goes_out_with_the_next_publish() {
-        let (mut conn, mut server) = device_and_server().await;
-        conn.next_publish_then_send().await.unwrap();
-        let topic = TopicName::new("events/x").unwrap();
-        conn.publish(&topic, 1, b"q").await.unwrap();
-        let got = received(&mut server, 2).await;
-        assert!(matches!(&got[0], VariablePacket::PubackPacket(a) if a.packet_identifier() == 7));
-        assert!(matches!(&got[1], VariablePacket::PublishPacket(_)));
-    }
-
-    #[tokio::test]
-    async fn a_held_puback_waits_for_the_next_write() {
-        let (mut conn, mut server) = device_and_server().await;
-        conn.next_publish_before(Some(Instant::now()))
-            .await
-            .unwrap();
-        // The device waits for its next reply: the PUBACK stays with it. (Showing that
-        // nothing was sent takes a bounded wait.)
-        let next = conn.next_publish_before(Some(Instant::now()));
-        let reading = tokio::time::timeout(Duration::from_millis(50), next);
-        assert!(reading.await.is_err(), "no packet was sent to the device");
-        let mut early = [0u8; 1];
-        let sent = tokio::time::timeout(Duration::from_millis(50), server.read(&mut early));
-        assert!(sent.await.is_err(), "the PUBACK was held");
-        conn.ping().await.unwrap();
-        let got = received(&mut server, 2).await;
-        assert!(matches!(&got[0], VariablePacket::PubackPacket(a) if a.packet_identifier() == 7));
-        assert!(matches!(&got[1], VariablePacket::PingreqPacket(_)));
-    }
-
-    #[tokio::test]
-    async fn held_pubacks_go_out_together_and_one_too_many_sends_them() {
-        let ids: Vec<u16> = (1..=MAX_OWED as u16 + 1).collect();
-        let (mut conn, mut server) = device_and_server_sending(&ids).await;
-        for _ in 0..MAX_OWED {
-            conn.next_publish_before(Some(Instant::now()))
-                .await
-                .unwrap();
-        }
-        assert_eq!(usize::from(conn.owed.len), MAX_OWED);
-        // One more than it may hold: all go out, in order, in one write.
-        conn.next_publish_before(Some(Instant::now()))
-            .await
-            .unwrap();
-        assert!(conn.owed.is_empty());
-        let got = received(&mut server, ids.len()).await;
-        let acked: Vec<u16> = got
-            .iter()
-            .map(|p| match p {
-                VariablePacket::PubackPacket(a) => a.packet_identifier(),
-                other => panic!("not a PUBACK: {other:?}"),
-            })
-            .collect();
-        assert_eq!(acked, ids);
-    }
-
-    #[tokio::test]
-    async fn an_owed_puback_goes_out_before_a_read_waits() {
-        let (mut conn, mut server) = device_and_server().await;
-        conn.next_publish_then_send().await.unwrap();
-        // The device now waits for the server, which waits for the PUBACK.
-        let waiting = tokio::spawn(async move { conn.read().await.map(|_| ()) });
-        let got = received(&mut server, 1).await;
-        assert!(matches!(&got[0], VariablePacket::PubackPacket(a) if a.packet_identifier() == 7));
-        waiting.abort();
-    }
-}
+mod tests;

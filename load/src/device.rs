@@ -15,6 +15,7 @@ use super::{
     client::{self, ClientError, Conn, ConnectOpts},
     codes::Codes,
     etf::{self, ReplyKind},
+    link::Transport,
     plan::Sources,
     stats::Stats,
 };
@@ -66,6 +67,8 @@ pub struct RunContext {
     pub args: LoadArgs,
     /// Where connections come from.
     sources: Sources,
+    /// How they reach the server (TCP, TLS, WebSocket).
+    transport: Transport,
     /// Connection attempts in flight at once.
     connecting: Semaphore,
     /// Devices registering at once during start-up (the server answers `unavailable`
@@ -82,8 +85,8 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    /// The context for `args`.
-    pub fn new(args: LoadArgs) -> Self {
+    /// The context for `args`, whose devices reach the server over `transport`.
+    pub fn new(args: LoadArgs, transport: Transport) -> Self {
         let sources = Sources::new(args.server, args.clients, args.source_ips);
         let codes = match &args.outbox {
             Some(path) => Codes::outbox(path.clone()),
@@ -96,6 +99,7 @@ impl RunContext {
             connecting: Semaphore::new(args.max_connecting),
             setup: Semaphore::new(args.setup_concurrency),
             sources,
+            transport,
             codes,
             run,
             seq: AtomicU64::new(0),
@@ -149,7 +153,7 @@ impl RunContext {
                 let mut tries = 0;
                 loop {
                     let source = self.sources.pick(i);
-                    match client::connect(self.args.server, source, opts).await {
+                    match client::connect(self.args.server, source, &self.transport, opts).await {
                         // A port of ours still in use (or its 4-tuple): the next one.
                         Err(ClientError::Io(e))
                             if source.is_some() && tries < PORT_TRIES && port_taken(&e) =>
@@ -211,7 +215,7 @@ mod tests {
     #[test]
     fn identities_are_valid_and_distinct() {
         let args = LoadArgs::try_parse_from(["load", "register"]).unwrap();
-        let ctx = RunContext::new(args);
+        let ctx = RunContext::new(args, Transport::Tcp);
         let (id0, phone0) = ctx.identity(0);
         let (id1, phone1) = ctx.identity(1);
         assert_ne!(id0, id1);

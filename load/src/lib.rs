@@ -9,8 +9,9 @@
 //!   [`phases`] (start-up, the measured phase, the bounded join); [`enroll`] is one
 //!   device's timed registration, shared by the first three.
 //! - Devices: [`device`] (the run's context, timed connect and request), [`client`]
-//!   (a minimal MQTT client on the server's own codec), [`etf`] (requests, replies),
-//!   [`codes`] (test-number code or the simulated SMS outbox).
+//!   (a minimal MQTT client on the server's own codec) over a [`link`] (TCP, TLS with
+//!   the [`tls`] settings, or WebSocket), [`etf`] (requests, replies), [`codes`]
+//!   (test-number code or the simulated SMS outbox).
 //! - Bounds and figures: [`plan`] (budget, ramp-up, open-loop pacer, source
 //!   addresses), [`stats`], [`report`], [`progress`], [`procfs`] (CPU time and RSS).
 
@@ -21,6 +22,7 @@ pub mod connect;
 pub mod device;
 pub mod enroll;
 pub mod etf;
+pub mod link;
 pub mod phases;
 pub mod plan;
 pub mod procfs;
@@ -31,6 +33,7 @@ pub mod relay;
 pub mod report;
 pub mod run;
 pub mod stats;
+pub mod tls;
 
 pub use args::{LoadArgs, Scenario, SessionKind};
 pub use report::Report;

@@ -7,6 +7,7 @@ use super::{
     args::{BadArgs, LoadArgs, Scenario},
     connect,
     device::RunContext,
+    link::Transport,
     profile, register, relay,
     report::Report,
 };
@@ -20,6 +21,9 @@ pub enum LoadError {
     /// The options make no sense.
     #[error("{0}")]
     Args(#[from] BadArgs),
+    /// `--tls` cannot be set up (an unreadable `--ca`, a bad `--tls-name`).
+    #[error("{0}")]
+    Transport(String),
     /// Not enough file descriptors for the connections asked for.
     #[error(
         "--clients {clients} needs about {needed} open files but the limit is {limit}; \
@@ -39,7 +43,8 @@ pub enum LoadError {
 pub async fn run(args: LoadArgs) -> Result<Report, LoadError> {
     args.validate()?;
     check_fd_limit(args.clients)?;
-    let ctx = Arc::new(RunContext::new(args));
+    let transport = Transport::new(&args).map_err(LoadError::Transport)?;
+    let ctx = Arc::new(RunContext::new(args, transport));
     Ok(match ctx.args.scenario {
         Scenario::Register => register::run(ctx).await,
         Scenario::Profile => profile::run(ctx).await,

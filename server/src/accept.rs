@@ -2,6 +2,11 @@
 //! the connection limits before reading a byte, and hands the rest to the worker
 //! arbiters in one message per worker per wake-up.
 //!
+//! Behind a load balancer (`server.proxy_protocol`) the socket's address is the
+//! balancer's: the loop then only refuses addresses outside `server.trusted_proxies`,
+//! and the worker reads the PROXY header first of all and checks the limits against
+//! the client address it names, before the session starts.
+//!
 //! Accepting on the std listener (through `AsyncFd`) gives plain sockets: they are
 //! registered once, with their worker's reactor, instead of with this thread's first
 //! and moved (an `epoll_ctl` add and delete, and an allocation, per connection).
@@ -11,7 +16,7 @@ use std::{
     net::{SocketAddr, TcpListener, TcpStream},
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc,
+        Arc, Mutex, PoisonError,
     },
     time::Duration,
 };
@@ -21,6 +26,7 @@ use tokio::{io::unix::AsyncFd, sync::oneshot};
 
 use crate::{
     guard::{ConnectRate, RefusalLog},
+    proxy,
     session::Session,
     worker::Shared,
 };
@@ -31,6 +37,16 @@ const BATCH: usize = 256;
 /// Accepted connections on their way to one worker.
 type Batch = Vec<(TcpStream, SocketAddr, u64)>;
 
+/// The per-address connection rate and the log of refusals: the accept loop's, and
+/// behind a load balancer the workers' too (they learn the client's address from its
+/// PROXY header), hence the lock, never contended without one.
+struct Gate {
+    /// New connections per address.
+    rate: ConnectRate,
+    /// Refused connections, logged without flooding the log.
+    refusals: RefusalLog,
+}
+
 /// Accepts until `stop` fires; spreads connections over `workers` in turn.
 pub(crate) async fn accept_loop(
     listener: AsyncFd<TcpListener>,
@@ -40,8 +56,11 @@ pub(crate) async fn accept_loop(
     let next_id = AtomicU64::new(1);
     let shared = workers[0].1.clone();
     let cfg = &shared.config.server;
-    let mut rate = ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip);
-    let mut refusals = RefusalLog::default();
+    let gate = Arc::new(Mutex::new(Gate {
+        rate: ConnectRate::new(cfg.connect_rate_per_ip, cfg.connect_burst_per_ip)
+            .with_ipv6_prefix_len(cfg.ipv6_prefix_len),
+        refusals: RefusalLog::default(),
+    }));
     let mut batches: Vec<Batch> = workers.iter().map(|_| Vec::new()).collect();
     loop {
         let mut ready = tokio::select! {
@@ -59,7 +78,12 @@ pub(crate) async fn accept_loop(
         for _ in 0..BATCH {
             match listener.get_ref().accept() {
                 Ok((stream, peer)) => {
-                    if !admit(&shared, &mut rate, &mut refusals, peer) {
+                    if cfg.proxy_protocol {
+                        if !proxy::is_trusted(&cfg.trusted_proxies, peer.ip()) {
+                            log::debug!("{peer}: refused, not in server.trusted_proxies");
+                            continue;
+                        }
+                    } else if !admit(&shared, &gate, peer) {
                         continue;
                     }
                     let id = next_id.fetch_add(1, Ordering::Relaxed);
@@ -79,8 +103,8 @@ pub(crate) async fn accept_loop(
         for ((worker, shared), batch) in workers.iter().zip(&mut batches) {
             if !batch.is_empty() {
                 let batch = std::mem::take(batch);
-                let shared = shared.clone();
-                worker.spawn(async move { start_sessions(batch, &shared) });
+                let (shared, gate) = (shared.clone(), gate.clone());
+                worker.spawn(async move { start_sessions(batch, &shared, &gate) });
             }
         }
         if let Some(e) = failed {
@@ -92,14 +116,12 @@ pub(crate) async fn accept_loop(
     log::info!("stopped accepting connections");
 }
 
-/// Counts an accepted connection against the limits; false (and the socket is
-/// dropped, which closes it, before any byte is read) when one is reached.
-fn admit(
-    shared: &Shared<Session>,
-    rate: &mut ConnectRate,
-    refusals: &mut RefusalLog,
-    peer: SocketAddr,
-) -> bool {
+/// Counts a connection from `peer` against the limits; false (and the socket is
+/// dropped, which closes it, before any byte of the client's is read) when one is
+/// reached.
+fn admit(shared: &Shared<Session>, gate: &Mutex<Gate>, peer: SocketAddr) -> bool {
+    let mut gate = gate.lock().unwrap_or_else(PoisonError::into_inner);
+    let Gate { rate, refusals } = &mut *gate;
     if !rate.admit(peer.ip()) {
         refusals.refused(peer, "server.connect_rate_per_ip exceeded");
         return false;
@@ -117,19 +139,55 @@ fn admit(
     true
 }
 
-/// On a worker: registers each socket with this worker's reactor and starts its session.
-fn start_sessions(batch: Batch, shared: &Arc<Shared<Session>>) {
+/// On a worker: registers each socket with this worker's reactor and starts its
+/// session (behind a load balancer, once its PROXY header is read).
+fn start_sessions(batch: Batch, shared: &Arc<Shared<Session>>, gate: &Arc<Mutex<Gate>>) {
+    let behind_proxy = shared.config.server.proxy_protocol;
     for (stream, peer, id) in batch {
         let registered = stream
             .set_nonblocking(true)
             .and_then(|()| tokio::net::TcpStream::from_std(stream));
         match registered {
+            Ok(stream) if behind_proxy => {
+                actix_rt::spawn(start_behind_proxy(
+                    stream,
+                    peer,
+                    id,
+                    shared.clone(),
+                    gate.clone(),
+                ));
+            }
             Ok(stream) => Session::spawn(stream, peer, id, shared.clone()),
             Err(e) => {
-                shared.connections.fetch_sub(1, Ordering::Relaxed);
-                shared.per_ip.release(peer.ip());
+                if !behind_proxy {
+                    shared.connections.fetch_sub(1, Ordering::Relaxed);
+                    shared.per_ip.release(peer.ip());
+                }
                 log::warn!("{peer}: cannot register socket: {e}");
             }
         }
+    }
+}
+
+/// Behind a load balancer: the PROXY header first of all, then the limits on the
+/// client address it names, then the session under that address.
+async fn start_behind_proxy(
+    mut stream: tokio::net::TcpStream,
+    balancer: SocketAddr,
+    id: u64,
+    shared: Arc<Shared<Session>>,
+    gate: Arc<Mutex<Gate>>,
+) {
+    let deadline = Duration::from_secs(shared.config.server.connect_timeout_secs);
+    let peer = match proxy::peer_address(&mut stream, balancer, deadline).await {
+        Ok(peer) => peer,
+        Err(e) => {
+            log::debug!("{balancer}: closing: {e}");
+            return;
+        }
+    };
+    if admit(&shared, &gate, peer) {
+        log::trace!("{peer}: connected through {balancer}");
+        Session::spawn(stream, peer, id, shared);
     }
 }

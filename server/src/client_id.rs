@@ -1,4 +1,5 @@
-//! ClientId rules (docs/protocol.md §1.2): registering `emqttd_reg_`/`reg_`, logged-in `emqttd_`.
+//! ClientId rules (docs/protocol.md): registering `emqttd_reg_`/`reg_` ids, logged-in
+//! `emqttd_` ids, and `<symbols>` that never begin with `reg_`.
 
 use std::{fmt, sync::Arc};
 
@@ -48,6 +49,11 @@ impl ClientId {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
             return Err(BadClientId("symbols must be A-Z a-z 0-9 _ -"));
+        }
+        if symbols.starts_with("reg_") {
+            // `emqttd_reg_reg_x` would log in as `emqttd_reg_x`, itself a registering
+            // id (and `emqttd_reg_x` is `emqttd_` + `reg_x`): one id, two meanings.
+            return Err(BadClientId("symbols must not begin with reg_"));
         }
         Ok(ClientId {
             id: id.into(),
@@ -136,5 +142,75 @@ mod tests {
             assert!(ClientId::parse(id).is_err(), "{id:?} should be rejected");
         }
         assert!(ClientId::parse(&format!("emqttd_{}", "a".repeat(128))).is_ok());
+    }
+
+    /// The logged-in id a registering id becomes on verify: `emqttd_<symbols>`.
+    fn logged_in_as(id: &ClientId) -> String {
+        format!("emqttd_{}", id.symbols())
+    }
+
+    #[test]
+    fn symbols_beginning_with_reg_are_rejected_in_every_form() {
+        for id in [
+            "emqttd_reg_reg_x",
+            "reg_reg_x",
+            "emqttd_reg_reg_",
+            "reg_reg_",
+            "emqttd_reg_reg_reg_x",
+            "reg_reg_reg_x",
+        ] {
+            let err = ClientId::parse(id).expect_err(id);
+            assert!(err.to_string().contains("reg_"), "{id}: {err}");
+        }
+        // `emqttd_reg_x` is registering, never logged in: `reg_` in front of the
+        // symbols is the registering prefix, not part of them.
+        assert_eq!(
+            ClientId::parse("emqttd_reg_x").unwrap().kind(),
+            ClientKind::Registering
+        );
+        // `reg` alone, `reg` inside, another case: none is the prefix.
+        for id in [
+            "emqttd_reg",
+            "reg_reg",
+            "emqttd_reg_reg",
+            "emqttd_regx",
+            "reg_xreg_",
+            "emqttd_x_reg_y",
+            "emqttd_REG_x",
+            "reg_Reg_x",
+        ] {
+            assert!(ClientId::parse(id).is_ok(), "{id:?} should be accepted");
+        }
+    }
+
+    #[test]
+    fn no_registering_id_logs_in_as_a_registering_id() {
+        // Every symbols string of up to five of `r e g _ x`, behind either registering
+        // prefix: each accepted id becomes a logged-in id that parses as logged in,
+        // with the same symbols. So no device can knock out another's reg id by
+        // verifying.
+        let alphabet = ['r', 'e', 'g', '_', 'x'];
+        let mut level = vec![String::new()];
+        let mut all = Vec::new();
+        for _ in 0..5 {
+            level = level
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            all.extend(level.iter().cloned());
+        }
+        let mut accepted = 0;
+        for symbols in &all {
+            for prefix in ["emqttd_reg_", "reg_"] {
+                let Ok(id) = ClientId::parse(&format!("{prefix}{symbols}")) else {
+                    continue;
+                };
+                accepted += 1;
+                let logged = ClientId::parse(&logged_in_as(&id)).unwrap();
+                assert_eq!(logged.kind(), ClientKind::LoggedIn, "{id}");
+                assert_eq!(logged.symbols(), id.symbols(), "{id}");
+            }
+        }
+        assert!(accepted > 1000, "{accepted}");
     }
 }

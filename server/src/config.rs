@@ -10,7 +10,11 @@ use roster_actors::{
 };
 use serde::Deserialize;
 
-use crate::term::Limits;
+use crate::{
+    guard::DEFAULT_IPV6_PREFIX_LEN,
+    proxy::Cidr,
+    term::{Limits, ReplyAtoms},
+};
 
 /// The whole configuration file. Each section has its own struct; all keys have defaults,
 /// so an empty file is a valid configuration.
@@ -39,6 +43,8 @@ pub struct Config {
     pub limits: Limits,
     /// How the process logs.
     pub log: LogConfig,
+    /// How replies are encoded.
+    pub wire: WireConfig,
 }
 
 impl Default for Config {
@@ -54,6 +60,7 @@ impl Default for Config {
             voice: ChannelConfig::voice_default(),
             limits: Limits::default(),
             log: LogConfig::default(),
+            wire: WireConfig::default(),
         }
     }
 }
@@ -73,19 +80,29 @@ pub struct ServerConfig {
     pub connect_timeout_secs: u64,
     /// Most client connections held at once; beyond it new sockets are closed at once.
     pub max_connections: usize,
-    /// Most connections one address (IPv4, or IPv6 /64) may hold at once; beyond it
+    /// Most connections one address (IPv4, or IPv6 prefix) may hold at once; beyond it
     /// its new sockets are closed at once. 0 turns the cap off.
     pub max_connections_per_ip: u32,
     /// Worker threads serving connections; 0 means one per CPU core.
     pub workers: usize,
     /// Seconds a graceful shutdown waits for in-flight requests before closing anyway.
     pub shutdown_grace_secs: u64,
-    /// New connections one address (IPv4, or IPv6 /64) may open per second, on
+    /// New connections one address (IPv4, or IPv6 prefix) may open per second, on
     /// average; beyond it new sockets are closed at once. 0 turns the limit off.
     pub connect_rate_per_ip: u32,
     /// New connections one address may open at once before `connect_rate_per_ip`
     /// applies.
     pub connect_burst_per_ip: u32,
+    /// Leading bits of an IPv6 address that make one "address" for every
+    /// per-address limit (0 to 128; IPv4, and IPv4-mapped IPv6, count each address).
+    pub ipv6_prefix_len: u8,
+    /// Every connection starts with a PROXY protocol header (v1 or v2) from a load
+    /// balancer, read within `connect_timeout_secs`; its client address is the one the
+    /// per-address limits and the logs use. Only `trusted_proxies` may connect.
+    pub proxy_protocol: bool,
+    /// The balancers (addresses or networks: `10.0.0.5`, `10.0.0.0/24`, `fd00::/8`)
+    /// allowed to connect when `proxy_protocol` is on; others are closed at once.
+    pub trusted_proxies: Vec<Cidr>,
     /// Seconds a packet may take to arrive once its first byte has: a connection that
     /// leaves one incomplete longer is closed (whatever its keep-alive). 0: no limit.
     pub packet_timeout_secs: u64,
@@ -108,6 +125,9 @@ impl Default for ServerConfig {
             shutdown_grace_secs: 10,
             connect_rate_per_ip: 50,
             connect_burst_per_ip: 200,
+            ipv6_prefix_len: DEFAULT_IPV6_PREFIX_LEN,
+            proxy_protocol: false,
+            trusted_proxies: Vec::new(),
             packet_timeout_secs: 30,
             max_total_session_bytes: 8 << 30,
         }
@@ -151,6 +171,15 @@ impl Default for SessionConfig {
             max_anonymous_idle_secs: 300,
         }
     }
+}
+
+/// `[wire]`: how replies are encoded.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WireConfig {
+    /// Atom tags in replies: `"mirror"` (the request's family), `"utf8"` (119) or
+    /// `"latin1"` (100, for pre-2018 BERT decoders).
+    pub reply_atoms: ReplyAtoms,
 }
 
 /// `[log]`: the log's format (its level comes from `RUST_LOG`, default `info`).
@@ -232,10 +261,22 @@ impl Config {
                 key: "limits",
                 message,
             })?;
+        self.auth
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "auth",
+                message,
+            })?;
         if self.server.max_packet_size < 64 {
             return Err(ConfigError::Invalid {
                 key: "server.max_packet_size",
                 message: "must be at least 64 bytes".into(),
+            });
+        }
+        if self.server.ipv6_prefix_len > 128 {
+            return Err(ConfigError::Invalid {
+                key: "server.ipv6_prefix_len",
+                message: "must be between 0 and 128".into(),
             });
         }
         if self.session.max_inflight == 0 || self.session.max_inflight > 65_000 {
@@ -254,6 +295,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "session.max_write_buffer_bytes",
                 message: "must be at least server.max_packet_size".into(),
+            });
+        }
+        if self.server.proxy_protocol && self.server.trusted_proxies.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "server.trusted_proxies",
+                message: "server.proxy_protocol needs at least one trusted proxy".into(),
             });
         }
         if self.session.max_session_bytes < 65_536 {
@@ -279,118 +326,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shipped_config_toml_parses_to_the_defaults() {
-        let shipped = Config::parse(include_str!("../../config.toml")).expect("config.toml parses");
-        let default = Config::default();
-        assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
-        assert_eq!(shipped.server.max_packet_size, 262_144);
-        assert_eq!(shipped.session.expiry_secs, 7200);
-        let (s, d) = (&shipped.session, &default.session);
-        assert_eq!(
-            (s.max_session_bytes, s.max_anonymous_idle_secs),
-            (d.max_session_bytes, d.max_anonymous_idle_secs)
-        );
-        let (s, d) = (&shipped.server, &default.server);
-        assert_eq!(
-            (s.packet_timeout_secs, s.max_total_session_bytes),
-            (d.packet_timeout_secs, d.max_total_session_bytes)
-        );
-        let (s, d) = (&shipped.server, &default.server);
-        assert_eq!(
-            (
-                s.max_connections_per_ip,
-                s.connect_rate_per_ip,
-                s.connect_burst_per_ip
-            ),
-            (
-                d.max_connections_per_ip,
-                d.connect_rate_per_ip,
-                d.connect_burst_per_ip
-            )
-        );
-        let (s, d) = (&shipped.auth, &default.auth);
-        assert_eq!(
-            (
-                s.max_failed_verifies_per_connection,
-                s.max_failed_verifies_per_ip_per_hour
-            ),
-            (
-                d.max_failed_verifies_per_connection,
-                d.max_failed_verifies_per_ip_per_hour
-            )
-        );
-        assert_eq!(shipped.storage.max_pages, default.storage.max_pages);
-        assert_eq!(shipped.profile.max_data_bytes, 65_536);
-        assert_eq!(
-            shipped.profile.max_text_bytes,
-            default.profile.max_text_bytes
-        );
-        assert_eq!(shipped.profile.max_accounts, default.profile.max_accounts);
-    }
-
-    #[test]
-    fn budgets_are_checked() {
-        for (text, key) in [
-            (
-                "[session]\nmax_session_bytes = 1000\n",
-                "session.max_session_bytes",
-            ),
-            (
-                "[server]\nmax_total_session_bytes = 100000\n",
-                "server.max_total_session_bytes",
-            ),
-        ] {
-            let err = Config::parse(text).unwrap_err();
-            assert!(err.to_string().contains(key), "{text}: {err}");
-        }
-    }
-
-    #[test]
-    fn profile_section_is_checked() {
-        let err = Config::parse("[profile]\nmax_data_byte = 1\n").unwrap_err();
-        assert!(err.to_string().contains("max_data_byte"), "{err}");
-        let err = Config::parse("[profile]\nmax_accounts = 0\n").unwrap_err();
-        assert!(err.to_string().contains("profile.max_accounts"), "{err}");
-    }
-
-    #[test]
-    fn packaged_container_config_parses() {
-        let c = Config::parse(include_str!("../../packaging/container.toml")).expect("parses");
-        assert_eq!(c.server.mqtt_listen, "0.0.0.0:1883");
-        assert_eq!(c.log.format, LogFormat::Json);
-    }
-
-    #[test]
-    fn log_format_is_text_or_json() {
-        assert_eq!(Config::default().log.format, LogFormat::Text);
-        let json = Config::parse("[log]\nformat = \"json\"\n").unwrap();
-        assert_eq!(json.log.format, LogFormat::Json);
-        let err = Config::parse("[log]\nformat = \"xml\"\n").unwrap_err();
-        assert!(err.to_string().contains("xml"), "{err}");
-    }
-
-    #[test]
-    fn unknown_key_is_named() {
-        let err = Config::parse("[server]\nmqtt_lisen = \"x\"\n").unwrap_err();
-        assert!(err.to_string().contains("mqtt_lisen"), "{err}");
-    }
-
-    #[test]
-    fn wrong_type_is_named() {
-        let err = Config::parse("[server]\nmax_packet_size = \"big\"\n").unwrap_err();
-        assert!(err.to_string().contains("max_packet_size"), "{err}");
-    }
-
-    #[test]
-    fn unreadable_file_is_named() {
-        let err = Config::load(Path::new("/nonexistent/roster.toml")).unwrap_err();
-        assert!(
-            err.to_string().contains("/nonexistent/roster.toml"),
-            "{err}"
-        );
-    }
-}
+mod tests;

@@ -14,12 +14,15 @@
 //!   persistent sessions parked between connections, and the shutdown drain. It knows
 //!   a session only as a [`registry::Connection`], so it reads without the session.
 //! - The [`guard`] holds the per-address limits: connection rate, failed verifies.
+//!   Behind a load balancer, the address they count is the one its PROXY protocol
+//!   header names ([`proxy`]), read before anything else on the connection.
 
 mod accept;
 pub mod client_id;
 pub mod config;
 pub mod guard;
 pub mod mqtt;
+pub mod proxy;
 pub mod registry;
 pub mod router;
 pub mod server;

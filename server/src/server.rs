@@ -124,13 +124,13 @@ impl Server {
             source,
         })?;
         let (sms, voice) = start_channels(&config.sms, &config.voice)?;
-        let budget = Arc::new(MemoryBudget::new(
+        let memory = Arc::new(MemoryBudget::new(
             config.session.max_session_bytes,
             config.server.max_total_session_bytes,
         ));
         let registry = Registry::new(
             Duration::from_secs(config.session.expiry_secs),
-            budget.clone(),
+            memory.clone(),
         );
         let presence = registry.presence();
         let registry = registry.start();
@@ -142,11 +142,19 @@ impl Server {
         let workers: Vec<Arbiter> = (0..n).map(|_| Arbiter::new()).collect();
         let connections = Arc::new(AtomicUsize::new(0));
         // The per-address tables are the server's, not a worker's.
-        let per_ip = Arc::new(PerIpConnections::new(config.server.max_connections_per_ip));
-        let verify = Arc::new(VerifyGuard::new(
-            config.auth.max_failed_verifies_per_connection,
-            config.auth.max_failed_verifies_per_ip_per_hour,
-        ));
+        let prefix = config.server.ipv6_prefix_len;
+        let per_ip = Arc::new(
+            PerIpConnections::new(config.server.max_connections_per_ip)
+                .with_ipv6_prefix_len(prefix),
+        );
+        let verify = Arc::new(
+            VerifyGuard::new(
+                config.auth.max_failed_verifies_per_connection,
+                config.auth.max_failed_verifies_per_ip_per_hour,
+            )
+            .with_ipv6_prefix_len(prefix),
+        );
+        let budget = Arc::new(config.limits.decode_budget(prefix));
         // The domain actors hold no state of their own (it is all in the store): one
         // pair per worker.
         let mut per_worker = Vec::with_capacity(n);
@@ -177,14 +185,16 @@ impl Server {
                 config.limits.clone(),
             )
             .with_verify_guard(verify.clone())
-            .with_cached_gets(CachedGet::new(cache.clone(), hub.clone()));
+            .with_decode_budget(budget.clone())
+            .with_cached_gets(CachedGet::new(cache.clone(), hub.clone()))
+            .with_reply_atoms(config.wire.reply_atoms);
             let shared = Arc::new(Shared {
                 config: config.clone(),
                 registry: registry.clone(),
                 router,
                 connections: connections.clone(),
                 per_ip: per_ip.clone(),
-                budget: budget.clone(),
+                memory: memory.clone(),
             });
             per_worker.push((arbiter, shared));
         }

@@ -31,5 +31,5 @@ pub struct Shared<C: Connection> {
     pub per_ip: Arc<PerIpConnections>,
     /// Bytes all sessions hold (all workers and the registry's parked sessions), for
     /// `session.max_session_bytes` and `server.max_total_session_bytes`.
-    pub budget: Arc<MemoryBudget>,
+    pub memory: Arc<MemoryBudget>,
 }

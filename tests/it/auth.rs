@@ -229,8 +229,7 @@ mod jwt_flow {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        let claims =
-            serde_json::json!({ "phone_number": phone, "exp": now + exp_offset, "iss": "confirm" });
+        let claims = serde_json::json!({ "phone_number": phone, "exp": now + exp_offset, "iat": now, "iss": "confirm" });
         encode(
             &Header::default(),
             &claims,

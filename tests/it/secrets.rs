@@ -30,12 +30,11 @@ fn last_code(dir: &Path, phone: &str) -> String {
 }
 
 fn jwt(phone: &str, secret: &str) -> String {
-    let exp = std::time::SystemTime::now()
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs()
-        + 300;
-    let claims = serde_json::json!({ "phone_number": phone, "exp": exp });
+        .as_secs();
+    let claims = serde_json::json!({ "phone_number": phone, "exp": now + 300, "iat": now });
     jwt_encode(
         &Header::default(),
         &claims,

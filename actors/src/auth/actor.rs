@@ -8,37 +8,28 @@ use actix::prelude::*;
 
 use super::{
     answer::{AuthAnswer, AuthError, AuthOk},
-    config::{AuthConfig, JwtConfig},
+    config::JwtConfig,
     jwt::{JwtConfigError, JwtVerifier},
-    ops::{self, settle, Ctx, SendCode, TokenRefusal},
-    request::{AuthRequest, AuthType},
-    send,
+    ops::{self, settle, AuthEnv, TokenRefusal},
+    request::{AuthRequest, Reg, Verify},
 };
 use crate::{
+    caller::Caller,
     channel::{self, Delivery, Lang, SmsActor, VoiceActor},
+    clock::now_ms,
+    codes::{self, AuthConfig, SendCode, SmsOutcome},
     hub::Hub,
     profile::ProfileCache,
-    secret::CodeKey,
+    secret::{CodeKey, Token},
     store::{Store, StoreError},
 };
 
-/// The connection a request came from, as the edge vouches for it.
-#[derive(Clone)]
-pub struct AuthCaller {
-    /// Its ClientId.
-    pub client_id: String,
-    /// Logged in (an `emqttd_` id whose token was checked at CONNECT).
-    pub logged_in: bool,
-    /// The token it connected with (logged-in only).
-    pub token: Option<String>,
-}
-
-/// Handle one Auth request.
+/// One Auth request, to be answered.
 #[derive(Message)]
 #[rtype(result = "AuthAnswer")]
-pub struct Handle {
+pub struct AuthCall {
     /// Who asks.
-    pub caller: AuthCaller,
+    pub caller: Caller,
     /// What.
     pub req: AuthRequest,
 }
@@ -129,13 +120,6 @@ impl Actor for AuthActor {
     type Context = Context<Self>;
 }
 
-/// Unix time in ms.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// A store job's outcome as a domain result; store failures are logged here once.
 fn flat<T>(r: Result<Result<T, AuthError>, StoreError>) -> Result<T, AuthError> {
     r.unwrap_or_else(|e| {
@@ -145,8 +129,8 @@ fn flat<T>(r: Result<Result<T, AuthError>, StoreError>) -> Result<T, AuthError> 
 }
 
 impl Inner {
-    fn ctx(&self) -> Ctx {
-        Ctx {
+    fn env(&self) -> AuthEnv {
+        AuthEnv {
             cfg: self.cfg.clone(),
             key: self.key.clone(),
             jwt: self.jwt.clone(),
@@ -154,143 +138,138 @@ impl Inner {
         }
     }
 
-    async fn handle(self: Arc<Self>, caller: AuthCaller, req: AuthRequest) -> AuthAnswer {
-        use AuthType::*;
-        let echo = req.token.clone();
-        let allowed = match req.kind {
-            Reg | Resend | Voice | Verify => !caller.logged_in,
-            Logout | Push | List => caller.logged_in,
-            Login => true,
-        };
-        if !allowed {
-            return AuthAnswer::new(Err(AuthError::NotAuthorized), echo);
+    async fn serve(self: Arc<Self>, caller: Caller, req: AuthRequest) -> AuthAnswer {
+        if !req.kind().allowed(caller.logged_in) {
+            return AuthAnswer::new(Err(AuthError::NotAuthorized));
         }
-        let ctx = self.ctx();
         let id = caller.client_id.clone();
-        match req.kind {
-            Reg => self.reg(ctx, id, req).await,
-            Resend | Voice => {
-                let voice = req.kind == Voice;
-                let lang = voice.then(|| {
-                    req.services
-                        .iter()
-                        .find_map(|s| Lang::from_atom(s))
-                        .unwrap_or(Lang::En)
-                });
-                let token = req.token.clone();
-                let r = flat(
-                    self.store
-                        .write(move |tx| settle(ops::resend(tx, &ctx, &id, token.as_deref())))
-                        .await,
-                );
-                let result = match r {
-                    Err(e) => Err(e),
-                    Ok(None) if voice => Ok(AuthOk::CallInProgress),
-                    Ok(None) => Ok(AuthOk::SmsSent),
-                    Ok(Some(send)) => self.deliver(send, lang).await,
-                };
-                AuthAnswer::new(result, echo)
+        match req {
+            AuthRequest::Reg(req) => self.reg(id, req).await,
+            AuthRequest::Resend(req) => AuthAnswer::new(self.resend(id, req.token, None).await),
+            AuthRequest::Voice(req) => {
+                AuthAnswer::new(self.resend(id, req.token, Some(req.lang)).await)
             }
-            Verify => {
-                let r = flat(
-                    self.store
-                        .write(move |tx| settle(ops::verify(tx, &ctx, &id, &req)))
-                        .await,
-                );
-                let result = r.map(|v| {
-                    let mut phones = vec![v.phone.as_str()];
-                    phones.extend(v.replaced.as_deref());
-                    self.cache.forget(&phones);
-                    if v.replaced.is_some() {
-                        self.hub.close(&v.client_id);
-                    }
-                    log::info!(
-                        "auth: {} logged in as {} ({})",
-                        caller.client_id,
-                        v.client_id,
-                        v.phone.masked()
-                    );
-                    AuthOk::Verified {
-                        client_id: v.client_id,
-                    }
-                });
-                AuthAnswer::new(result, echo)
-            }
-            Login => {
+            AuthRequest::Verify(req) => AuthAnswer::new(self.verify(&caller, req).await),
+            AuthRequest::Login(req) => {
                 let r = flat(self.store.read(move |c| settle(ops::login(c, &req))).await);
-                AuthAnswer::new(r.map(|()| AuthOk::Login), echo)
+                AuthAnswer::new(r.map(|()| AuthOk::Login))
             }
-            Logout => {
-                let target = req.client_id.clone();
+            AuthRequest::Logout(req) => self.logout(id, req.client_id).await,
+            AuthRequest::Push(req) => {
                 let r = flat(
                     self.store
-                        .write(move |tx| settle(ops::logout(tx, &id, target.as_deref())))
+                        .write(move |tx| settle(ops::push(tx, &id, &req)))
                         .await,
                 );
-                match r {
-                    Ok(done) => {
-                        self.cache.forget(&[&done.phone]);
-                        if !done.own {
-                            self.hub.close(&done.client_id);
-                        }
-                        AuthAnswer {
-                            result: Ok(AuthOk::Logout),
-                            token: echo,
-                            close_caller: done.own,
-                        }
-                    }
-                    Err(e) => AuthAnswer::new(Err(e), echo),
-                }
+                AuthAnswer::new(r.map(|()| AuthOk::Pushed))
             }
-            Push => {
-                let (push, os) = (req.push.clone(), req.os);
-                let r = flat(
-                    self.store
-                        .write(move |tx| settle(ops::push(tx, &id, push.as_deref(), os)))
-                        .await,
-                );
-                AuthAnswer::new(r.map(|()| AuthOk::Pushed), echo)
-            }
-            List => {
+            AuthRequest::List => {
                 let token = caller.token.clone();
                 let r = flat(
                     self.store
                         .read(move |c| settle(ops::list(c, &id, token.as_deref())))
                         .await,
                 );
-                AuthAnswer::new(r.map(AuthOk::List), echo)
+                AuthAnswer::new(r.map(AuthOk::List))
             }
         }
     }
 
-    async fn reg(&self, ctx: Ctx, id: String, req: AuthRequest) -> AuthAnswer {
-        let echo = req.token.clone();
+    async fn reg(&self, id: String, req: Reg) -> AuthAnswer {
+        let env = self.env();
         let r = flat(
             self.store
-                .write(move |tx| settle(ops::reg(tx, &ctx, &id, &req)))
+                .write(move |tx| settle(ops::reg(tx, &env, &id, req)))
                 .await,
         );
         match r {
-            Err(e) => AuthAnswer::new(Err(e), echo),
+            Err(e) => AuthAnswer::new(Err(e)),
             Ok(done) => {
-                let token = Some(done.token.expose().to_owned());
                 let result = match done.send {
                     Some(send) => self.deliver(send, None).await,
                     None if done.jwt => Ok(AuthOk::JwtRequired),
                     None => Ok(AuthOk::SmsSent),
                 };
-                AuthAnswer::new(result, token)
+                AuthAnswer {
+                    issued: Some(done.token),
+                    ..AuthAnswer::new(result)
+                }
             }
+        }
+    }
+
+    /// `resend` (`lang` None) and `voice`.
+    async fn resend(
+        &self,
+        id: String,
+        token: Token,
+        lang: Option<Lang>,
+    ) -> Result<AuthOk, AuthError> {
+        let env = self.env();
+        let r = flat(
+            self.store
+                .write(move |tx| settle(ops::resend(tx, &env, &id, &token)))
+                .await,
+        );
+        match r? {
+            None if lang.is_some() => Ok(AuthOk::CallInProgress),
+            None => Ok(AuthOk::SmsSent),
+            Some(send) => self.deliver(send, lang).await,
+        }
+    }
+
+    async fn verify(&self, caller: &Caller, req: Verify) -> Result<AuthOk, AuthError> {
+        let (env, id) = (self.env(), caller.client_id.clone());
+        let v = flat(
+            self.store
+                .write(move |tx| settle(ops::verify(tx, &env, &id, &req)))
+                .await,
+        )?;
+        let mut phones = vec![v.phone.as_str()];
+        phones.extend(v.replaced.as_deref());
+        self.cache.forget(&phones);
+        if v.replaced.is_some() {
+            self.hub.close(&v.client_id);
+        }
+        log::info!(
+            "auth: {} logged in as {} ({})",
+            caller.client_id,
+            v.client_id,
+            v.phone.masked()
+        );
+        Ok(AuthOk::Verified {
+            client_id: v.client_id,
+        })
+    }
+
+    async fn logout(&self, id: String, target: Option<String>) -> AuthAnswer {
+        let r = flat(
+            self.store
+                .write(move |tx| settle(ops::logout(tx, &id, target.as_deref())))
+                .await,
+        );
+        match r {
+            Ok(done) => {
+                self.cache.forget(&[&done.phone]);
+                if !done.own {
+                    self.hub.close(&done.client_id);
+                }
+                AuthAnswer {
+                    close_caller: done.own,
+                    ..AuthAnswer::new(Ok(AuthOk::Logout))
+                }
+            }
+            Err(e) => AuthAnswer::new(Err(e)),
         }
     }
 
     /// Sends a code by SMS (`lang` None) or voice; the answer for the client.
     async fn deliver(&self, code: SendCode, lang: Option<Lang>) -> Result<AuthOk, AuthError> {
         let Some(lang) = lang else {
-            return if send::sms(&self.sms, code, "auth").await {
-                Ok(AuthOk::SmsSent)
-            } else {
-                Err(AuthError::SmsNotSent)
+            return match codes::sms(&self.sms, code, "auth").await {
+                SmsOutcome::Sent => Ok(AuthOk::SmsSent),
+                SmsOutcome::Busy => Err(AuthError::TooManyRequests),
+                SmsOutcome::Failed => Err(AuthError::SmsNotSent),
             };
         };
         let masked = code.phone.masked();
@@ -303,18 +282,22 @@ impl Inner {
             Ok(Ok(())) => Ok(AuthOk::CallInProgress),
             Ok(Err(e)) => {
                 log::warn!("auth: call to {masked} failed: {e}");
-                Err(AuthError::CallFailed)
+                // A full channel queue is the server busy, as for SMS.
+                match e {
+                    channel::DeliveryError::Busy => Err(AuthError::TooManyRequests),
+                    _ => Err(AuthError::CallFailed),
+                }
             }
             Err(_) => Err(AuthError::CallFailed),
         }
     }
 }
 
-impl Handler<Handle> for AuthActor {
+impl Handler<AuthCall> for AuthActor {
     type Result = ResponseFuture<AuthAnswer>;
 
-    fn handle(&mut self, m: Handle, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.inner.clone().handle(m.caller, m.req))
+    fn handle(&mut self, m: AuthCall, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.inner.clone().serve(m.caller, m.req))
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the Auth actor answers: a typed result the edge turns into the reply tuple.
 
-use super::request::Os;
+use super::kind::Os;
+use crate::secret::Token;
 
 /// Why an Auth request failed; each maps to one `{error, Atom}` on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -106,24 +107,24 @@ pub enum AuthOk {
     List(Vec<SessionView>),
 }
 
-/// The Auth actor's answer to one request.
+/// The Auth actor's answer to one request. The reply's `{'Auth', Token}` tail echoes
+/// the request's token, which the edge keeps; only `reg` issues a new one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthAnswer {
     /// What happened.
     pub result: Result<AuthOk, AuthError>,
-    /// The token for the reply's `{'Auth', Token}` tail: the new one after reg, else
-    /// the request's.
-    pub token: Option<String>,
+    /// The session token `reg` issued, for the tail in place of the request's.
+    pub issued: Option<Token>,
     /// Close the caller's own connection once the reply is sent (own logout).
     pub close_caller: bool,
 }
 
 impl AuthAnswer {
-    /// An answer echoing `token`.
-    pub fn new(result: Result<AuthOk, AuthError>, token: Option<String>) -> Self {
+    /// An answer that issues no token and keeps the connection.
+    pub fn new(result: Result<AuthOk, AuthError>) -> Self {
         Self {
             result,
-            token,
+            issued: None,
             close_caller: false,
         }
     }

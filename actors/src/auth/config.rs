@@ -1,101 +1,36 @@
-//! `[auth]`, `[auth.test_numbers]` and `[jwt]`: codes, limits, test numbers, JWT keys.
+//! `[jwt]`: the keys and claims `services=[jwt]` codes are checked with.
 
 use std::{fmt, path::PathBuf};
 
 use serde::Deserialize;
 
-/// `[auth]`: verification codes and the limits around them.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuthConfig {
-    /// Decimal digits in a verification code.
-    pub code_length: usize,
-    /// Seconds a code stays valid.
-    pub code_ttl_secs: u64,
-    /// Wrong verifies after which a code is dead until a resend.
-    pub max_attempts: u32,
-    /// Seconds between two sends for one session.
-    pub resend_cooldown_secs: u64,
-    /// Codes sent to one phone per rolling hour (reg, resend and voice together).
-    pub max_sends_per_phone_per_hour: u32,
-    /// Failed verifies one connection may make, across tokens; the next verify is
-    /// refused with `too_many_requests` and the connection closed. 0: no cap.
-    /// (Enforced at the edge, which knows connections.)
-    pub max_failed_verifies_per_connection: u32,
-    /// Failed verifies one address (IPv4, or IPv6 /64) may make per hour, across
-    /// tokens and connections; beyond it verifies get `too_many_requests`. 0: no cap.
-    /// (Enforced at the edge, which knows addresses.)
-    pub max_failed_verifies_per_ip_per_hour: u32,
-    /// Phones that get a fixed code and no SMS.
-    pub test_numbers: TestNumbers,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        Self {
-            code_length: 6,
-            code_ttl_secs: 900,
-            max_attempts: 5,
-            resend_cooldown_secs: 30,
-            max_sends_per_phone_per_hour: 5,
-            max_failed_verifies_per_connection: 10,
-            max_failed_verifies_per_ip_per_hour: 100,
-            test_numbers: TestNumbers::default(),
-        }
-    }
-}
-
-/// `[auth.test_numbers]`: for load tests and app-store review.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TestNumbers {
-    /// Off by default: a production server sends real codes to every phone.
-    pub enabled: bool,
-    /// Phones (digits, no `+`) starting with this get the fixed code.
-    pub prefix: String,
-    /// The fixed code.
-    pub code: String,
-}
-
-impl Default for TestNumbers {
-    fn default() -> Self {
-        Self {
-            enabled: false,
-            prefix: "99900".into(),
-            code: "903182".into(),
-        }
-    }
-}
-
-impl fmt::Debug for TestNumbers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestNumbers")
-            .field("enabled", &self.enabled)
-            .field("prefix", &self.prefix)
-            .field("code", &"<redacted>")
-            .finish()
-    }
-}
-
-impl TestNumbers {
-    /// Whether `phone` (digits) is a test number.
-    pub fn covers(&self, phone: &str) -> bool {
-        self.enabled && !self.prefix.is_empty() && phone.starts_with(&self.prefix)
-    }
-}
-
 /// `[jwt]`: how `services=[jwt]` codes are checked.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct JwtConfig {
     /// HS256 shared secret; empty disables HS256.
     pub secret: String,
-    /// Required `iss` claim; empty: not checked.
+    /// Required `iss` claim (a token without one is refused); empty: not checked.
     pub issuer: String,
-    /// Required `aud` claim; empty: not checked.
+    /// Required `aud` claim (a token without one is refused); empty: not checked.
     pub audience: String,
     /// PEM public key file for RS256 or ES256 tokens; unset disables them.
     pub public_key: Option<PathBuf>,
+    /// Oldest token accepted, by its `iat`, in seconds (a token without `iat` is
+    /// refused); 0: `iat` is not read.
+    pub max_age_secs: u64,
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        Self {
+            secret: String::new(),
+            issuer: String::new(),
+            audience: String::new(),
+            public_key: None,
+            max_age_secs: 600,
+        }
+    }
 }
 
 impl fmt::Debug for JwtConfig {
@@ -112,6 +47,7 @@ impl fmt::Debug for JwtConfig {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("public_key", &self.public_key)
+            .field("max_age_secs", &self.max_age_secs)
             .finish()
     }
 }

@@ -8,51 +8,32 @@
 use std::sync::Arc;
 
 use actix::prelude::*;
+use rusqlite::Connection;
 
 use super::{
     answer::{ProfileAnswer, ProfileError, ProfileOk, ProfileView},
     cache::ProfileCache,
     cached::{self, CachedGet},
     config::ProfileConfig,
-    ops::{self, settle, Ctx, Loaded},
-    request::{ProfileRequest, ProfileStatus},
+    ops::{self, acting_phone, settle, Fail, Loaded, ProfileEnv},
+    request::{Get, ProfileRequest},
 };
 use crate::{
-    auth::{now_ms, send, AuthConfig},
+    caller::Caller,
     channel::SmsActor,
+    clock::now_ms,
+    codes::{self, AuthConfig, SmsOutcome},
     hub::Hub,
     secret::CodeKey,
     store::{Store, StoreError},
 };
 
-/// The connection a request came from, as the edge vouches for it.
-#[derive(Clone)]
-pub struct ProfileCaller {
-    /// Its ClientId.
-    pub client_id: String,
-    /// Logged in (an `emqttd_` id whose token was checked at CONNECT).
-    pub logged_in: bool,
-    /// The token it connected with (logged-in only); checked again in every job (or
-    /// against the cache, which forgets a session when it dies), so a connection
-    /// whose session died acts for nobody.
-    pub token: Option<String>,
-}
-
-impl std::fmt::Debug for ProfileCaller {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProfileCaller")
-            .field("client_id", &self.client_id)
-            .field("logged_in", &self.logged_in)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Handle one Profile request.
+/// One Profile request, to be answered.
 #[derive(Message)]
 #[rtype(result = "ProfileAnswer")]
-pub struct Handle {
+pub struct ProfileCall {
     /// Who asks.
-    pub caller: ProfileCaller,
+    pub caller: Caller,
     /// What.
     pub req: ProfileRequest,
 }
@@ -111,12 +92,12 @@ impl Actor for ProfileActor {
     type Context = Context<Self>;
 }
 
-impl Handler<Handle> for ProfileActor {
+impl Handler<ProfileCall> for ProfileActor {
     type Result = ResponseFuture<ProfileAnswer>;
 
-    fn handle(&mut self, m: Handle, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, m: ProfileCall, _: &mut Context<Self>) -> Self::Result {
         let inner = self.inner.clone();
-        Box::pin(async move { inner.handle(m.caller, m.req).await.into() })
+        Box::pin(async move { inner.serve(m.caller, m.req).await.into() })
     }
 }
 
@@ -129,8 +110,8 @@ fn flat<T>(r: Result<Result<T, ProfileError>, StoreError>) -> Result<T, ProfileE
 }
 
 impl Inner {
-    fn ctx(&self) -> Ctx {
-        Ctx {
+    fn env(&self) -> ProfileEnv {
+        ProfileEnv {
             cfg: self.cfg.clone(),
             auth: self.auth.clone(),
             key: self.key.clone(),
@@ -138,102 +119,94 @@ impl Inner {
         }
     }
 
-    async fn handle(
+    /// Runs `op` as one read job; it gets the connection, the env, and the caller's
+    /// ClientId and token.
+    async fn read<T: Send + 'static>(
+        &self,
+        caller: &Caller,
+        op: impl FnOnce(&Connection, &ProfileEnv, &str, Option<&str>) -> Result<T, Fail>
+            + Send
+            + 'static,
+    ) -> Result<T, ProfileError> {
+        let (env, id, token) = (self.env(), caller.client_id.clone(), caller.token.clone());
+        flat(
+            self.store
+                .read(move |c| settle(op(c, &env, &id, token.as_deref())))
+                .await,
+        )
+    }
+
+    /// Runs `op` as one write job (group committed, answered after COMMIT), as
+    /// [`Inner::read`] runs a read.
+    async fn write<T: Send + 'static>(
+        &self,
+        caller: &Caller,
+        op: impl FnOnce(&Connection, &ProfileEnv, &str, Option<&str>) -> Result<T, Fail>
+            + Send
+            + 'static,
+    ) -> Result<T, ProfileError> {
+        let (env, id, token) = (self.env(), caller.client_id.clone(), caller.token.clone());
+        flat(
+            self.store
+                .write(move |tx| settle(op(tx, &env, &id, token.as_deref())))
+                .await,
+        )
+    }
+
+    /// Every operation first finds the phone the caller acts for ([`acting_phone`]),
+    /// checking the request's phone slot where it names the caller's own account.
+    async fn serve(
         self: Arc<Self>,
-        caller: ProfileCaller,
+        caller: Caller,
         req: ProfileRequest,
     ) -> Result<ProfileOk, ProfileError> {
-        use ProfileStatus::*;
         if !caller.logged_in {
             return Err(ProfileError::NotAuthorized);
         }
-        let status = req.status;
-        // A `get` between writes is answered from memory (the router usually does
-        // this before the request reaches the actor).
-        if let Some(answer) = self
-            .cached
-            .answer(&caller.client_id, caller.token.as_deref(), &req)
-        {
-            return answer;
-        }
-        let ctx = self.ctx();
-        let (id, token) = (caller.client_id.clone(), caller.token.clone());
-        // The phone slot names the caller's own account, except where it names the
-        // phone to migrate to.
-        let checks_phone = !matches!(status, Migration | Confirm);
-        let job = move |conn: &rusqlite::Connection| -> Result<_, ops::Fail> {
-            let phone = ops::caller_phone(conn, &id, token.as_deref())?;
-            if checks_phone {
-                ops::own_phone(req.phone.as_deref(), &phone)?;
-            }
-            Ok((phone, req))
-        };
-        match status {
-            Get => {
-                let ticket = self.cached.cache().ticket();
-                let loaded = flat(
-                    self.store
-                        .read(move |c| {
-                            settle(job(c).and_then(|(phone, _)| {
-                                ops::load(c, &phone)?
-                                    .ok_or_else(|| ProfileError::NotAuthorized.into())
-                            }))
-                        })
-                        .await,
-                )?;
-                self.cached.cache().fill(
-                    ticket,
-                    &caller.client_id,
-                    caller.token.as_deref(),
-                    &loaded,
-                );
-                Ok(ProfileOk::Shown(self.present(loaded).0))
-            }
-            Set | Update => {
-                let guarded = status == Update;
-                let loaded = flat(
-                    self.store
-                        .write(move |tx| {
-                            settle(job(tx).and_then(|(phone, req)| {
-                                ops::change(tx, &ctx, &phone, &req, guarded)
-                            }))
-                        })
-                        .await,
-                )?;
+        match req {
+            ProfileRequest::Get(req) => self.get(&caller, req).await,
+            ProfileRequest::Set(req) => {
+                let loaded = self
+                    .write(&caller, move |tx, env, id, token| {
+                        let phone = acting_phone(tx, id, token, Some(&req.phone))?;
+                        ops::set(tx, env, &phone, &req)
+                    })
+                    .await?;
                 self.cached.cache().forget(&[&loaded.view.phone]);
-                Ok(ProfileOk::Changed(self.publish(loaded, &caller).await))
+                Ok(ProfileOk::Changed(self.publish(loaded, &caller)))
             }
-            Confirm => {
-                let (old_phone, loaded) = flat(
-                    self.store
-                        .write(move |tx| {
-                            settle(job(tx).and_then(|(phone, req)| {
-                                let moved = ops::confirm(
-                                    tx,
-                                    &ctx,
-                                    &phone,
-                                    req.phone.as_deref(),
-                                    req.data.as_deref(),
-                                )?;
-                                Ok((phone, moved))
-                            }))
-                        })
-                        .await,
-                )?;
+            ProfileRequest::Update(req) => {
+                let loaded = self
+                    .write(&caller, move |tx, env, id, token| {
+                        let phone = acting_phone(tx, id, token, Some(&req.change.phone))?;
+                        ops::update(tx, env, &phone, &req)
+                    })
+                    .await?;
+                self.cached.cache().forget(&[&loaded.view.phone]);
+                Ok(ProfileOk::Changed(self.publish(loaded, &caller)))
+            }
+            ProfileRequest::Confirm(req) => {
+                let (old_phone, loaded) = self
+                    .write(&caller, move |tx, env, id, token| {
+                        let phone = acting_phone(tx, id, token, None)?;
+                        let moved =
+                            ops::confirm(tx, env, &phone, req.to.as_ref(), req.code.as_ref())?;
+                        Ok((phone, moved))
+                    })
+                    .await?;
                 self.cached
                     .cache()
                     .forget(&[&old_phone, &loaded.view.phone]);
                 log::info!("profile: {} moved its account", caller.client_id);
-                Ok(ProfileOk::Changed(self.publish(loaded, &caller).await))
+                Ok(ProfileOk::Changed(self.publish(loaded, &caller)))
             }
-            Remove => {
-                let loaded = flat(
-                    self.store
-                        .write(move |tx| {
-                            settle(job(tx).and_then(|(phone, _)| ops::remove(tx, &phone)))
-                        })
-                        .await,
-                )?;
+            ProfileRequest::Remove(req) => {
+                let loaded = self
+                    .write(&caller, move |tx, _, id, token| {
+                        let phone = acting_phone(tx, id, token, Some(&req.phone))?;
+                        ops::remove(tx, &phone)
+                    })
+                    .await?;
                 self.cached.cache().forget(&[&loaded.view.phone]);
                 let (view, sessions) = self.present(loaded);
                 for other in sessions.iter().filter(|s| **s != caller.client_id) {
@@ -242,38 +215,51 @@ impl Inner {
                 log::info!("profile: {} removed its account", caller.client_id);
                 Ok(ProfileOk::Removed(view))
             }
-            Email => {
-                flat(
-                    self.store
-                        .write(move |tx| {
-                            settle(job(tx).and_then(|(phone, req)| {
-                                ops::email(tx, &phone, req.data.as_deref())
-                            }))
-                        })
-                        .await,
-                )?;
+            ProfileRequest::Email(req) => {
+                self.write(&caller, move |tx, _, id, token| {
+                    let phone = acting_phone(tx, id, token, Some(&req.phone))?;
+                    ops::email(tx, &phone, req.address.as_ref())
+                })
+                .await?;
                 Ok(ProfileOk::EmailSaved)
             }
-            Migration => {
-                let to_send = flat(
-                    self.store
-                        .write(move |tx| {
-                            settle(job(tx).and_then(|(phone, req)| {
-                                ops::start_migration(tx, &ctx, &phone, req.phone.as_deref())
-                            }))
-                        })
-                        .await,
-                )?;
+            ProfileRequest::Migration(req) => {
+                let to_send = self
+                    .write(&caller, move |tx, env, id, token| {
+                        let phone = acting_phone(tx, id, token, None)?;
+                        ops::start_migration(tx, env, &phone, req.to)
+                    })
+                    .await?;
                 let Some(code) = to_send else {
                     return Ok(ProfileOk::SmsSent);
                 };
-                if send::sms(&self.sms, code, "profile").await {
-                    Ok(ProfileOk::SmsSent)
-                } else {
-                    Err(ProfileError::SmsNotSent)
+                match codes::sms(&self.sms, code, "profile").await {
+                    SmsOutcome::Sent => Ok(ProfileOk::SmsSent),
+                    SmsOutcome::Busy => Err(ProfileError::TooManyRequests),
+                    SmsOutcome::Failed => Err(ProfileError::SmsNotSent),
                 }
             }
         }
+    }
+
+    /// `get`: from the cache when it holds the answer (the router usually does this
+    /// before the request reaches the actor), else read, and kept for the next one.
+    async fn get(&self, caller: &Caller, req: Get) -> Result<ProfileOk, ProfileError> {
+        let token = caller.token.as_deref();
+        if let Some(answer) = self.cached.answer(&caller.client_id, token, &req) {
+            return answer;
+        }
+        let ticket = self.cached.cache().ticket();
+        let loaded = self
+            .read(caller, move |c, _, id, token| {
+                let phone = acting_phone(c, id, token, Some(&req.phone))?;
+                ops::load(c, &phone)?.ok_or_else(|| ProfileError::NotAuthorized.into())
+            })
+            .await?;
+        self.cached
+            .cache()
+            .fill(ticket, &caller.client_id, token, &loaded);
+        Ok(ProfileOk::Shown(self.present(loaded).0))
     }
 
     /// Fills in the presence; the view and the phone's sessions.
@@ -282,7 +268,7 @@ impl Inner {
     }
 
     /// Publishes a changed profile to every other session of the account.
-    async fn publish(&self, loaded: Loaded, caller: &ProfileCaller) -> ProfileView {
+    fn publish(&self, loaded: Loaded, caller: &Caller) -> ProfileView {
         let (view, sessions) = self.present(loaded);
         for other in sessions.iter().filter(|s| **s != caller.client_id) {
             self.hub.deliver_profile(other, &view);

@@ -7,7 +7,7 @@ use super::{
     answer::{Presence, ProfileError, ProfileOk, ProfileView},
     cache::ProfileCache,
     ops::{self, Loaded},
-    request::{ProfileRequest, ProfileStatus},
+    request::Get,
 };
 use crate::hub::Hub;
 
@@ -32,19 +32,16 @@ impl CachedGet {
     }
 
     /// The answer to `req` from the logged-in connection `client_id` (connected with
-    /// `token`), when it is a `get` the cache holds; `None`: ask the actor.
+    /// `token`), when the cache holds it; `None`: ask the actor.
     pub fn answer(
         &self,
         client_id: &str,
         token: Option<&str>,
-        req: &ProfileRequest,
+        req: &Get,
     ) -> Option<Result<ProfileOk, ProfileError>> {
-        if req.status != ProfileStatus::Get {
-            return None;
-        }
         let hit = self.cache.get(client_id, token)?;
         Some(
-            ops::own_phone(req.phone.as_deref(), &hit.view.phone)
+            ops::own_phone(&req.phone, &hit.view.phone)
                 .map(|()| ProfileOk::Shown(present(&*self.hub, Loaded::clone(&hit)).0)),
         )
     }

@@ -1,134 +1,124 @@
-//! Typed Profile requests, as the edge parsed them from `'Profile'` tuples (SPEC §2,
-//! §5). Absent fields are `None` or empty.
+//! Typed Profile requests: one variant per status, each holding only what that status
+//! uses, parsed and validated by the edge from a `'Profile'` tuple (laid out in
+//! docs/protocol.md). Every Profile request first has the caller's session and own
+//! phone checked against the store, and that check answers first; so a field that is
+//! no good arrives as "none given" (`None`, [`PhoneSlot::NotAPhone`]) and the
+//! operation answers it in its turn.
+//!
+//! A new status: a variant here with its struct, its parser in the edge's
+//! `term/profile.rs`, and its operation.
 
 use std::fmt;
 
-/// The `status` slot of a `'Profile'` request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProfileStatus {
+use super::email::EmailAddress;
+use crate::{
+    phone::{Phone, PhoneSlot},
+    secret::Code,
+};
+
+/// A Profile request, as the edge parsed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileRequest {
     /// `get`: read the profile.
-    Get,
+    Get(Get),
     /// `set`: replace data and accounts.
-    Set,
+    Set(Change),
     /// `update`: `set` guarded by the update time.
-    Update,
+    Update(Update),
     /// `remove`: delete the whole account.
-    Remove,
-    /// `email`: store the contact email from the data slot.
-    Email,
-    /// `migration` (or `migrate`): start moving to the phone in the phone slot.
-    Migration,
-    /// `confirm`: finish a migration with the code in the data slot.
-    Confirm,
+    Remove(Remove),
+    /// `email`: store the contact email.
+    Email(Email),
+    /// `migration` (or `migrate`): start moving to another phone.
+    Migration(Migration),
+    /// `confirm`: finish a migration with its code.
+    Confirm(Confirm),
 }
 
-impl ProfileStatus {
-    /// Every status, in protocol order.
-    pub const ALL: [ProfileStatus; 7] = [
-        Self::Get,
-        Self::Set,
-        Self::Update,
-        Self::Remove,
-        Self::Email,
-        Self::Migration,
-        Self::Confirm,
-    ];
-
-    /// The atom's name (`migration` for [`ProfileStatus::Migration`]).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "get",
-            Self::Set => "set",
-            Self::Update => "update",
-            Self::Remove => "remove",
-            Self::Email => "email",
-            Self::Migration => "migration",
-            Self::Confirm => "confirm",
-        }
-    }
-
-    /// Parses the atom name (exact case); `migrate` is an alias of `migration`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "migrate" => Some(Self::Migration),
-            _ => Self::ALL.into_iter().find(|s| s.as_str() == name),
-        }
-    }
+/// `get`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Get {
+    /// The phone slot: absent, or the caller's own.
+    pub phone: PhoneSlot,
 }
 
-/// One element of `accounts`: a bare integer id, or a `'Roster'` tuple
-/// `{'Roster', Id, Names, Surnames, Size, Userlist, Roomlist, Subscribe, Phone,
-/// Avatar, Update, Status}` (Size, Userlist, Roomlist and Subscribe are not read).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RosterEntry {
-    /// Network-visible account id; `None` asks `set` to create an account.
-    pub id: Option<i64>,
-    /// Names.
-    pub names: Option<String>,
-    /// Surnames.
-    pub surnames: Option<String>,
-    /// Phone, normalised like the request's.
-    pub phone: Option<String>,
-    /// Avatar (URL or opaque text).
-    pub avatar: Option<String>,
-    /// Update time, ms.
-    pub update: Option<i64>,
-    /// Status atom's name, e.g. `"remove"` to delete the account.
-    pub status: Option<String>,
-}
-
-impl RosterEntry {
-    /// Whether the entry asks for its account to be deleted (status `remove`).
-    pub fn removes(&self) -> bool {
-        self.status.as_deref() == Some("remove")
-    }
-}
-
-/// A `'Profile'` request; absent fields are `None`/empty. `Debug` shows the data's
-/// length only (it carries the `confirm` code) and no phone.
+/// `set`, and the change an `update` makes.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ProfileRequest {
-    /// Phone slot: `[]` or the caller's own; the new phone for migration/confirm.
-    pub phone: Option<String>,
-    /// Data slot, opaque bytes (the email for `email`, the code for `confirm`).
+pub struct Change {
+    /// The phone slot: absent, or the caller's own.
+    pub phone: PhoneSlot,
+    /// New opaque data; `None` keeps the stored data.
     pub data: Option<Vec<u8>>,
-    /// Person id (server-assigned; ignored on input).
-    pub person_id: Option<String>,
-    /// Accounts: ids or `'Roster'` entries.
-    pub accounts: Vec<RosterEntry>,
-    /// Update time, ms (for `update`'s optimistic check).
-    pub update: Option<i64>,
-    /// Presence atom's name, if any (ignored on input).
-    pub presence: Option<String>,
-    /// What to do (always the last element).
-    pub status: ProfileStatus,
+    /// The accounts to create, edit or delete, in request order.
+    pub accounts: Vec<AccountChange>,
 }
 
-impl ProfileRequest {
-    /// An empty request of `status`, for building requests in code.
-    pub fn new(status: ProfileStatus) -> Self {
-        Self {
-            phone: None,
-            data: None,
-            person_id: None,
-            accounts: Vec::new(),
-            update: None,
-            presence: None,
-            status,
-        }
-    }
-}
-
-impl fmt::Debug for ProfileRequest {
+impl fmt::Debug for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProfileRequest")
-            .field("status", &self.status)
-            .field("phone", &self.phone.as_ref().map(|_| "<phone>"))
+        f.debug_struct("Change")
+            .field("phone", &self.phone)
             .field("data_len", &self.data.as_ref().map(Vec::len))
             .field("accounts", &self.accounts.len())
-            .field("update", &self.update)
-            .finish_non_exhaustive()
+            .finish()
     }
+}
+
+/// `update`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Update {
+    /// What it changes.
+    pub change: Change,
+    /// The update time the client last saw; the change applies only if it is the
+    /// stored one.
+    pub update: Option<i64>,
+}
+
+/// `remove`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remove {
+    /// The phone slot: absent, or the caller's own.
+    pub phone: PhoneSlot,
+}
+
+/// `email`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    /// The phone slot: absent, or the caller's own.
+    pub phone: PhoneSlot,
+    /// The address in the data slot; `None`: no plausible one.
+    pub address: Option<EmailAddress>,
+}
+
+/// `migration`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The phone to move to; `None`: the slot held no phone.
+    pub to: Option<Phone>,
+}
+
+/// `confirm`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    /// The phone being moved to; `None`: the slot held no phone.
+    pub to: Option<Phone>,
+    /// The code from the data slot; `None`: none, or not text.
+    pub code: Option<Code>,
+}
+
+/// One element of `accounts`: a bare id names an account without changing it; a
+/// `'Roster'` tuple creates (no id), edits or deletes one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountChange {
+    /// Network-visible account id; `None` creates an account.
+    pub id: Option<i64>,
+    /// New names, if given.
+    pub names: Option<String>,
+    /// New surnames, if given.
+    pub surnames: Option<String>,
+    /// New avatar (URL or opaque text), if given.
+    pub avatar: Option<String>,
+    /// Delete the account (status `remove`).
+    pub remove: bool,
 }
 
 #[cfg(test)]
@@ -136,32 +126,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn status_names_and_alias() {
-        for s in ProfileStatus::ALL {
-            assert_eq!(ProfileStatus::from_name(s.as_str()), Some(s));
+    fn debug_hides_the_code_the_data_and_the_phones() {
+        let shown = format!(
+            "{:?} {:?}",
+            ProfileRequest::Confirm(Confirm {
+                to: Phone::parse("380009999").ok(),
+                code: Some(Code::from_text("903182")),
+            }),
+            Change {
+                phone: PhoneSlot::parse(Some("380007777")),
+                data: Some(b"secret data".to_vec()),
+                accounts: Vec::new(),
+            }
+        );
+        for hidden in ["903182", "380009999", "380007777", "secret data"] {
+            assert!(!shown.contains(hidden), "{shown}");
         }
-        assert_eq!(
-            ProfileStatus::from_name("migrate"),
-            Some(ProfileStatus::Migration)
-        );
-        assert_eq!(ProfileStatus::from_name("delete"), None);
-        assert_eq!(ProfileStatus::from_name("Get"), None);
-    }
-
-    #[test]
-    fn debug_hides_the_code_and_the_phone() {
-        let r = ProfileRequest {
-            phone: Some("380009999".into()),
-            data: Some(b"903182".to_vec()),
-            ..ProfileRequest::new(ProfileStatus::Confirm)
-        };
-        let shown = format!("{r:?}");
         assert!(
-            !shown.contains("903182") && !shown.contains("380009999"),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("Confirm") && shown.contains("data_len: Some(6)"),
+            shown.contains("Confirm") && shown.contains("data_len: Some(11)"),
             "{shown}"
         );
     }

@@ -23,6 +23,24 @@ pub const MIGRATIONS: &[&str] = &[
     // 4: no query looks sessions up by user_id, and every verify paid to keep this
     // index (a random key, so one more page written per login).
     "DROP INDEX auth_session_user;",
+    // 5: JWTs that confirmed a device, so none confirms a second one: the SHA-256 of
+    // its jti (or of its signed part), kept until the token would be refused anyway.
+    "CREATE TABLE auth_jwt_used (
+         hash    BLOB PRIMARY KEY NOT NULL,
+         expires INTEGER NOT NULL
+     ) STRICT, WITHOUT ROWID;
+     CREATE INDEX auth_jwt_used_expires ON auth_jwt_used(expires);",
+    // 6: codes sent per clock hour, in all (scope '*') and per country calling code
+    // (scope '+<code>'), behind auth.max_sends_per_hour and
+    // auth.max_sends_per_country_per_hour; `warned` once the cap has refused a send
+    // that hour. Hours before the current one are deleted as sends are counted.
+    "CREATE TABLE auth_send_hour (
+         scope  TEXT NOT NULL,
+         hour   INTEGER NOT NULL,
+         sends  INTEGER NOT NULL,
+         warned INTEGER NOT NULL DEFAULT 0,
+         PRIMARY KEY (scope, hour)
+     ) STRICT, WITHOUT ROWID;",
 ];
 
 /// Brings the database up to date, one migration per `BEGIN IMMEDIATE` transaction.

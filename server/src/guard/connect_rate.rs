@@ -7,7 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::ip_key::{prune, IpKey, PRUNE_AT};
+use super::ip_key::{limit_key, prune, IpKey, DEFAULT_IPV6_PREFIX_LEN, PRUNE_AT};
 
 /// One address's bucket.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +25,8 @@ pub struct ConnectRate {
     rate: f64,
     /// Bucket size: connections an address may open at once.
     burst: f64,
+    /// Bits of an IPv6 address that name the address counted (`limit_key`).
+    ipv6_prefix_len: u8,
     /// Buckets of addresses seen lately.
     buckets: HashMap<IpKey, Bucket>,
     /// Table size at which full buckets are forgotten.
@@ -33,14 +35,22 @@ pub struct ConnectRate {
 
 impl ConnectRate {
     /// `rate` connections per second per address, in bursts of up to `burst`
-    /// (at least 1); a rate of 0 admits everything.
+    /// (at least 1); a rate of 0 admits everything. IPv6 is grouped by the default
+    /// prefix until [`ConnectRate::with_ipv6_prefix_len`].
     pub fn new(rate: u32, burst: u32) -> Self {
         Self {
             rate: f64::from(rate),
             burst: f64::from(burst.max(1)),
+            ipv6_prefix_len: DEFAULT_IPV6_PREFIX_LEN,
             buckets: HashMap::new(),
             next_prune: PRUNE_AT,
         }
+    }
+
+    /// The same limit, counting IPv6 addresses by their first `len` bits.
+    pub fn with_ipv6_prefix_len(mut self, len: u8) -> Self {
+        self.ipv6_prefix_len = len;
+        self
     }
 
     /// Whether `ip` may open a connection now; if so, it is counted.
@@ -57,7 +67,8 @@ impl ConnectRate {
         prune(&mut self.buckets, &mut self.next_prune, |b| {
             now.saturating_duration_since(b.at) >= full_after
         });
-        let bucket = self.buckets.entry(IpKey::from(ip)).or_insert(Bucket {
+        let key: IpKey = limit_key(ip, self.ipv6_prefix_len);
+        let bucket = self.buckets.entry(key).or_insert(Bucket {
             tokens: burst,
             at: now,
         });
@@ -119,6 +130,22 @@ mod tests {
         assert_eq!(r.tracked(), PRUNE_AT);
         // 0.1 s later every bucket is full again: the next insert prunes them all.
         r.admit_at(ip(u32::MAX), t0 + Duration::from_millis(100));
+        assert_eq!(r.tracked(), 1);
+    }
+
+    #[test]
+    fn a_48_shares_one_bucket_when_grouped_by_48() {
+        let v6 = |s: &str| s.parse::<IpAddr>().unwrap();
+        let t0 = Instant::now();
+        // By /64 (the default), 200 addresses of one /48 in 200 /64s: 200 buckets.
+        let mut r = ConnectRate::new(1, 1);
+        let spread = |n: u16| v6(&format!("2001:db8:7:{n:x}::1"));
+        assert!((0..200).all(|n| r.admit_at(spread(n), t0)));
+        assert_eq!(r.tracked(), 200);
+        // By /48: one bucket, spent by the first.
+        let mut r = ConnectRate::new(1, 1).with_ipv6_prefix_len(48);
+        assert!(r.admit_at(spread(0), t0));
+        assert!((1..200).all(|n| !r.admit_at(spread(n), t0)));
         assert_eq!(r.tracked(), 1);
     }
 }

@@ -13,18 +13,22 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::ip_key::{prune, IpKey, PRUNE_AT};
+use super::decode_budget::DecodeShare;
+use super::ip_key::{limit_key, prune, IpKey, DEFAULT_IPV6_PREFIX_LEN, PRUNE_AT};
 
 /// The window of the per-address cap.
 const WINDOW: Duration = Duration::from_secs(3600);
 
-/// One connection's share of the guard: its address and its failures so far.
+/// One connection's share of the guards: its address, its failures so far, and its
+/// decode budget.
 #[derive(Debug, Clone)]
 pub struct ConnGuard {
     /// The peer's address.
     ip: IpAddr,
     /// Verifies this connection has failed.
     failures: Arc<AtomicU32>,
+    /// Its share of the decode budget (`decode_budget.rs`).
+    decode: DecodeShare,
 }
 
 impl ConnGuard {
@@ -33,7 +37,18 @@ impl ConnGuard {
         Self {
             ip,
             failures: Arc::new(AtomicU32::new(0)),
+            decode: DecodeShare::default(),
         }
+    }
+
+    /// The peer's address.
+    pub fn ip(&self) -> IpAddr {
+        self.ip
+    }
+
+    /// Its share of the decode budget.
+    pub fn decode(&self) -> &DecodeShare {
+        &self.decode
     }
 }
 
@@ -62,19 +77,34 @@ pub struct VerifyGuard {
     per_connection: u32,
     /// Failures one address may have per hour; 0: no cap.
     per_ip: u32,
+    /// Bits of an IPv6 address that name the address counted (`limit_key`).
+    ipv6_prefix_len: u8,
     /// Addresses with failures in the last hour, and when to prune.
     windows: Mutex<(HashMap<IpKey, Window>, usize)>,
 }
 
 impl VerifyGuard {
     /// Caps of `per_connection` failures per connection and `per_ip_per_hour` per
-    /// address; 0 turns either off.
+    /// address; 0 turns either off. IPv6 is grouped by the default prefix until
+    /// [`VerifyGuard::with_ipv6_prefix_len`].
     pub fn new(per_connection: u32, per_ip_per_hour: u32) -> Self {
         Self {
             per_connection,
             per_ip: per_ip_per_hour,
+            ipv6_prefix_len: DEFAULT_IPV6_PREFIX_LEN,
             windows: Mutex::new((HashMap::new(), PRUNE_AT)),
         }
+    }
+
+    /// The same caps, counting IPv6 addresses by their first `len` bits.
+    pub fn with_ipv6_prefix_len(mut self, len: u8) -> Self {
+        self.ipv6_prefix_len = len;
+        self
+    }
+
+    /// The key `conn`'s address is counted under.
+    fn key(&self, conn: &ConnGuard) -> IpKey {
+        limit_key(conn.ip, self.ipv6_prefix_len)
     }
 
     /// Admits a verify from `conn`, charging it as a failure until
@@ -93,7 +123,7 @@ impl VerifyGuard {
             return;
         }
         let mut guard = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(w) = guard.0.get_mut(&IpKey::from(conn.ip)) {
+        if let Some(w) = guard.0.get_mut(&self.key(conn)) {
             w.failures = w.failures.saturating_sub(1);
         }
     }
@@ -108,7 +138,7 @@ impl VerifyGuard {
             prune(windows, next_prune, |w| {
                 now.saturating_duration_since(w.start) >= WINDOW
             });
-            let w = windows.entry(IpKey::from(conn.ip)).or_insert(Window {
+            let w = windows.entry(self.key(conn)).or_insert(Window {
                 start: now,
                 failures: 0,
             });
@@ -174,5 +204,27 @@ mod tests {
             assert_eq!(g.charge(&c), Ok(()));
         }
         assert!(g.windows.lock().unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn one_prefix_shares_the_per_address_cap() {
+        let v6 = |s: &str| ConnGuard::new(s.parse().unwrap());
+        let g = VerifyGuard::new(0, 2).with_ipv6_prefix_len(56);
+        let t0 = Instant::now();
+        assert_eq!(g.charge_at(&v6("2001:db8:0:ab01::1"), t0), Ok(()));
+        assert_eq!(g.charge_at(&v6("2001:db8:0:abff::2"), t0), Ok(()));
+        assert_eq!(
+            g.charge_at(&v6("2001:db8:0:ab77::3"), t0),
+            Err(VerifyRefusal::Address),
+            "a third address of the /56"
+        );
+        assert_eq!(
+            g.charge_at(&v6("2001:db8:0:ac00::1"), t0),
+            Ok(()),
+            "another /56"
+        );
+        // A refund from any address of the prefix frees its share.
+        g.refund(&v6("2001:db8:0:ab00::9"));
+        assert_eq!(g.charge_at(&v6("2001:db8:0:ab00::9"), t0), Ok(()));
     }
 }

@@ -1,6 +1,9 @@
 //! MQTT 3.1.1 framing. The fixed header is read first and its remaining length checked
-//! against `max_packet_size` before a byte of the body is buffered; the body is then
-//! parsed by `mqtt-protocol` from the complete frame.
+//! against `max_packet_size` before a byte of the body is buffered. A CONNECT at a
+//! protocol level roster does not speak is told apart first
+//! ([`CodecError::UnsupportedLevel`]), so the session can answer it with CONNACK 1
+//! whatever the rest of it holds; the complete frame is then checked for the rules
+//! `mqtt-protocol` lets through ([`super::strict`]) and parsed by it.
 
 use std::io::Cursor;
 
@@ -11,6 +14,8 @@ use mqtt::{
 };
 use tokio_util::codec::{Decoder, Encoder};
 
+use super::strict::{self, Violation};
+
 /// Why a connection's byte stream cannot go on.
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
@@ -20,12 +25,19 @@ pub enum CodecError {
     /// More than four bytes of remaining length.
     #[error("[MQTT-2.2.3] malformed remaining length")]
     BadLength,
+    /// The packet breaks a rule the parser does not check.
+    #[error(transparent)]
+    Violation(#[from] Violation),
     /// The packet body does not parse.
     #[error("malformed packet: {0}")]
     Malformed(String),
     /// The socket failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A CONNECT for MQTT at a level other than 4 ("MQTT") or 3 ("MQIsdp"): 5 (whose
+    /// properties 3.1.1 cannot parse), 6, 0, ...; answered with CONNACK 1.
+    #[error("[MQTT-3.1.2-2] protocol level {0} is not supported")]
+    UnsupportedLevel(u8),
 }
 
 /// Frames MQTT packets with a hard size limit.
@@ -79,7 +91,11 @@ impl Decoder for MqttCodec {
             src.reserve(total - src.len());
             return Ok(None);
         }
+        if let Some(level) = unsupported_level(&src[..total], header_len) {
+            return Err(CodecError::UnsupportedLevel(level));
+        }
         let frame = src.split_to(total);
+        strict::check(frame[0], &frame[header_len..])?;
         let mut reader = Cursor::new(&frame[..]);
         let packet = VariablePacket::decode(&mut reader).map_err(|e| match e {
             VariablePacketError::ReservedPacket(code, _) => {
@@ -92,6 +108,26 @@ impl Decoder for MqttCodec {
         }
         Ok(Some(packet))
     }
+}
+
+/// The level of a CONNECT `frame` (its fixed header `header_len` bytes long) that names
+/// MQTT ("MQTT", or 3.1's "MQIsdp") at a level other than that name's; `None` for every
+/// other frame, a CONNECT of another protocol name included (closed without a CONNACK,
+/// [MQTT-3.1.2-1]). Read before the packet is parsed: from level 5 on, the fields after
+/// the level are not those of 3.1.1.
+fn unsupported_level(frame: &[u8], header_len: usize) -> Option<u8> {
+    if frame[0] != 0x10 {
+        return None;
+    }
+    let body = &frame[header_len..];
+    let name_len = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?]));
+    let supported = match body.get(2..2 + name_len)? {
+        b"MQTT" => 4,
+        b"MQIsdp" => 3,
+        _ => return None,
+    };
+    let level = *body.get(2 + name_len)?;
+    (level != supported).then_some(level)
 }
 
 impl Encoder<VariablePacket> for MqttCodec {
@@ -165,6 +201,56 @@ mod tests {
     }
 
     #[test]
+    fn connect_at_an_unsupported_level_is_told_apart() {
+        /// CONNECT `name` at `level`, clean session, keep-alive 60, then `rest`.
+        fn connect(name: &[u8], level: u8, rest: &[u8]) -> BytesMut {
+            let mut body = vec![0, name.len() as u8];
+            body.extend_from_slice(name);
+            body.extend_from_slice(&[level, 0x02, 0, 60]);
+            body.extend_from_slice(rest);
+            let mut frame = BytesMut::from(&[0x10, body.len() as u8][..]);
+            frame.extend_from_slice(&body);
+            frame
+        }
+        let decode = |mut b: BytesMut| MqttCodec::new(1024).decode(&mut b);
+        for level in [0, 1, 2, 5, 6, 7, 255] {
+            let got = decode(connect(b"MQTT", level, b"\0\x01x"));
+            assert!(
+                matches!(got, Err(CodecError::UnsupportedLevel(l)) if l == level),
+                "level {level}: {got:?}"
+            );
+        }
+        // MQTT 5.0 with properties (session expiry 60 s) before the client id.
+        let v5 = connect(b"MQTT", 5, b"\x05\x11\0\0\0\x3c\0\x01x");
+        assert!(matches!(decode(v5), Err(CodecError::UnsupportedLevel(5))));
+        // Each name at the other's level.
+        assert!(matches!(
+            decode(connect(b"MQTT", 3, b"\0\x01x")),
+            Err(CodecError::UnsupportedLevel(3))
+        ));
+        assert!(matches!(
+            decode(connect(b"MQIsdp", 4, b"\0\x01x")),
+            Err(CodecError::UnsupportedLevel(4))
+        ));
+        // The supported pairs decode; another protocol name is not this error.
+        for (name, level) in [(&b"MQTT"[..], 4), (&b"MQIsdp"[..], 3)] {
+            let got = decode(connect(name, level, b"\0\x01x"));
+            assert!(
+                matches!(got, Ok(Some(VariablePacket::ConnectPacket(_)))),
+                "{got:?}"
+            );
+        }
+        let other = decode(connect(b"MQTX", 5, b"\0\x01x"));
+        assert!(
+            !matches!(other, Err(CodecError::UnsupportedLevel(_))),
+            "{other:?}"
+        );
+        // A CONNECT cut short before its level, and a PUBLISH, are not looked at.
+        assert_eq!(unsupported_level(&[0x10, 0x03, 0, 4, b'M'], 2), None);
+        assert_eq!(unsupported_level(&[0x30, 0x03, 0, 1, b'a'], 2), None);
+    }
+
+    #[test]
     fn bad_flags_and_reserved_types_are_malformed() {
         // SUBSCRIBE must carry flags 0b0010; 0x80 has 0b0000.
         let mut buf = BytesMut::from(&[0x80u8, 0x00][..]);
@@ -174,5 +260,75 @@ mod tests {
         assert!(MqttCodec::new(1024).decode(&mut buf).is_err());
         let mut buf = BytesMut::from(&[0xF0u8, 0x00][..]);
         assert!(MqttCodec::new(1024).decode(&mut buf).is_err());
+    }
+
+    /// The codec's answer to one whole packet.
+    fn decode_one(bytes: &[u8]) -> Result<Option<VariablePacket>, CodecError> {
+        MqttCodec::new(1024).decode(&mut BytesMut::from(bytes))
+    }
+
+    #[test]
+    fn a_connect_whose_client_id_runs_past_the_packet_is_refused() {
+        // CONNECT "MQTT" 4, clean session, keep-alive 60; the client id claims 100
+        // bytes and 12 follow. mqtt-protocol alone reads it short, as "emqttd_reg_x".
+        let mut bytes = vec![
+            0x10, 24, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 60, 0, 100,
+        ];
+        bytes.extend_from_slice(b"emqttd_reg_x");
+        let short = VariablePacket::decode(&mut Cursor::new(&bytes[..]));
+        assert!(short.is_ok(), "the crate accepts it: {short:?}");
+        let err = decode_one(&bytes).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[MQTT-2.2.3] client identifier runs past the end of the packet"
+        );
+        // The same CONNECT with the true length decodes.
+        bytes[13] = 12;
+        assert!(matches!(
+            decode_one(&bytes),
+            Ok(Some(VariablePacket::ConnectPacket(_)))
+        ));
+    }
+
+    #[test]
+    fn nul_in_topics_and_empty_subscriptions_are_refused() {
+        // PUBLISH QoS 0 to "a\0b".
+        let err = decode_one(&[0x30, 0x06, 0, 3, b'a', 0, b'b', b'x']).unwrap_err();
+        assert!(
+            matches!(err, CodecError::Violation(Violation::Nul("topic name"))),
+            "{err}"
+        );
+        // SUBSCRIBE id 1 to "a\0" QoS 0.
+        let err = decode_one(&[0x82, 0x07, 0, 1, 0, 2, b'a', 0, 0]).unwrap_err();
+        assert!(
+            matches!(err, CodecError::Violation(Violation::Nul("topic filter"))),
+            "{err}"
+        );
+        // UNSUBSCRIBE id 1 from "\0".
+        let err = decode_one(&[0xA2, 0x05, 0, 1, 0, 1, 0]).unwrap_err();
+        assert!(
+            matches!(err, CodecError::Violation(Violation::Nul("topic filter"))),
+            "{err}"
+        );
+        // SUBSCRIBE and UNSUBSCRIBE with a packet id and nothing else.
+        let err = decode_one(&[0x82, 0x02, 0, 1]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[MQTT-3.8.3-3] SUBSCRIBE with no topic filter"
+        );
+        let err = decode_one(&[0xA2, 0x02, 0, 1]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[MQTT-3.10.3-2] UNSUBSCRIBE with no topic filter"
+        );
+        // With a filter each decodes.
+        assert!(matches!(
+            decode_one(&[0x82, 0x06, 0, 1, 0, 1, b'a', 0]),
+            Ok(Some(VariablePacket::SubscribePacket(_)))
+        ));
+        assert!(matches!(
+            decode_one(&[0xA2, 0x05, 0, 1, 0, 1, b'a']),
+            Ok(Some(VariablePacket::UnsubscribePacket(_)))
+        ));
     }
 }

@@ -1,13 +1,53 @@
-//! Profile answers as wire replies: the one place where Profile domain results become
-//! `'Profile'` tuples and atoms (for the caller's reply and for the fan-out alike).
+//! Profile requests through the router: a `get` the cache holds answered at once (no
+//! mailbox, no future), the rest sent to the ProfileActor; and its answers as wire
+//! replies: the one place where Profile results become `'Profile'` tuples and atoms
+//! (for the caller's reply and for the fan-out alike).
 
+use actix::Addr;
 use bytes::Bytes;
 use roster_actors::profile::{
-    AccountView, Presence, ProfileAnswer, ProfileError, ProfileOk, ProfileView,
+    AccountView, CachedGet, Presence, ProfileActor, ProfileAnswer, ProfileCall, ProfileError,
+    ProfileOk, ProfileRequest, ProfileView,
 };
 
-use super::Routed;
+use super::{
+    caller::Caller,
+    routed::{Route, Routed},
+};
 use crate::term::{self, IoResult, ProfileRecord, Reply, RosterRecord, Tail};
+
+/// Where Profile requests go.
+#[derive(Clone)]
+pub(super) struct ProfileRoute {
+    /// Profiles.
+    pub(super) actor: Addr<ProfileActor>,
+    /// Profile `get`s answered from the cache without the actor, when set.
+    pub(super) cached: Option<CachedGet>,
+}
+
+impl ProfileRoute {
+    /// Answers one `'Profile'` request from `caller`.
+    pub(super) fn route(&self, caller: &Caller, req: ProfileRequest) -> Route {
+        if let (Some(cached), ProfileRequest::Get(get), true) =
+            (&self.cached, &req, caller.logged_in())
+        {
+            let token = caller.token.as_deref();
+            if let Some(answer) = cached.answer(caller.client_id.as_str(), token, get) {
+                return Route::Ready(routed(answer.into()));
+            }
+        }
+        let call = self.actor.send(ProfileCall {
+            caller: caller.domain(),
+            req,
+        });
+        Route::Pending(Box::pin(async move {
+            match call.await {
+                Ok(answer) => routed(answer),
+                Err(_) => Routed::unavailable(),
+            }
+        }))
+    }
+}
 
 /// The atom of a domain error.
 pub fn error_atom(e: ProfileError) -> &'static str {

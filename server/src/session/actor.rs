@@ -73,6 +73,9 @@ pub struct Session {
     /// Logged out: close once the last reply is acknowledged (closing with the
     /// client's PUBACK unread would reset the connection and lose the reply).
     pub(super) closing_after_ack: bool,
+    /// Its last request's atoms were `ATOM_EXT`: with `[wire] reply_atoms =
+    /// "mirror"`, pushed messages are rewritten to them too.
+    pub(super) latin1_requests: bool,
 }
 
 impl Session {

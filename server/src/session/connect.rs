@@ -63,7 +63,7 @@ impl Session {
                 return;
             }
         };
-        if self.shared.budget.over() {
+        if self.shared.memory.over() {
             log::debug!(
                 "{}: sessions hold server.max_total_session_bytes; CONNACK 3",
                 self.peer
@@ -97,6 +97,13 @@ impl Session {
                 }));
             }
         }
+    }
+
+    /// [MQTT-3.1.2-2] A CONNECT at a protocol level roster does not speak (the codec
+    /// tells it apart before parsing it): CONNACK 1, then close.
+    pub(super) fn on_unsupported_level(&mut self, level: u8, ctx: &mut Context<Self>) {
+        log::debug!("{}: [MQTT-3.1.2-2] protocol level {level}", self.peer);
+        self.refuse(ConnectReturnCode::UnacceptableProtocolVersion, ctx);
     }
 
     /// CONNACK with a refusal, then close.

@@ -2,19 +2,32 @@
 //! (handing a persistent state to a takeover), drain for a graceful shutdown.
 
 use actix::prelude::*;
+use bytes::Bytes;
 use tokio::sync::oneshot;
 
 use super::{
     actor::{Phase, Session},
     messages::{Drain, Kick, Push},
+    outbox::Outgoing,
     state::SessionState,
 };
+use crate::term::{self, ReplyAtoms};
 
 impl Handler<Push> for Session {
     type Result = ();
 
     fn handle(&mut self, m: Push, ctx: &mut Context<Self>) {
-        self.deliver(m.0);
+        let latin1 = match self.shared.config.wire.reply_atoms {
+            ReplyAtoms::Mirror => self.latin1_requests,
+            ReplyAtoms::Utf8 => false,
+            ReplyAtoms::Latin1 => true,
+        };
+        let Outgoing { payload, qos, kind } = m.0;
+        let payload = match latin1.then(|| term::to_latin1(&payload)).flatten() {
+            Some(old) => Bytes::from(old),
+            None => payload,
+        };
+        self.deliver(Outgoing { payload, qos, kind });
         self.flush_or_stop(ctx);
     }
 }

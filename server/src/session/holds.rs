@@ -50,12 +50,12 @@ impl Session {
     /// Whether requests may go to the router: its replies are under three quarters
     /// of its budget.
     pub(super) fn may_route(&mut self) -> bool {
-        self.reply_bytes() < self.shared.budget.max_session() / 4 * 3
+        self.reply_bytes() < self.shared.memory.max_session() / 4 * 3
     }
 
     /// Whether a request of `size` bytes would take it past its budget.
     pub(super) fn over_budget_with(&mut self, size: usize) -> bool {
-        self.held_bytes() + size + MESSAGE_OVERHEAD > self.shared.budget.max_session()
+        self.held_bytes() + size + MESSAGE_OVERHEAD > self.shared.memory.max_session()
     }
 
     /// The room its write side has for publishes now.

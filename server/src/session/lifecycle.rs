@@ -27,7 +27,7 @@ impl Session {
     /// Starts a session for an accepted socket on the current arbiter.
     pub fn spawn(stream: TcpStream, peer: SocketAddr, conn_id: u64, shared: Arc<Shared<Session>>) {
         let _ = stream.set_nodelay(true);
-        budget::bind(&shared.budget);
+        budget::bind(&shared.memory);
         Session::create(move |ctx| {
             let (read, io) = framing::split(stream, shared.config.server.max_packet_size);
             ctx.spawn(Reading::new(read));
@@ -45,6 +45,7 @@ impl Session {
                 timer: Some(Timer::new(Instant::now() + connect_by)),
                 requests: VecDeque::new(),
                 busy: false,
+                latin1_requests: false,
                 draining: None,
                 closing_after_ack: false,
             }

@@ -152,7 +152,7 @@ impl Session {
                 "{}: holds {held} bytes of replies and requests, a request more would pass \
                  session.max_session_bytes ({}); closing",
                 self.peer,
-                self.shared.budget.max_session()
+                self.shared.memory.max_session()
             );
             self.close(ctx);
             return;

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     router::{Route, Routed},
-    term::{self, IoResult, Reply, Tail},
+    term::{self, AtomFamily, IoResult, Reply, Tail},
 };
 
 /// `{'Profile',[],[],[],[],[],[],get}`: what a returning device whose parked profile
@@ -51,9 +51,14 @@ impl Session {
                 return;
             };
             self.busy = true;
-            if self.shared.budget.over() {
+            self.latin1_requests = term::request_family(&payload) == Some(AtomFamily::Latin1);
+            if self.shared.memory.over() {
+                // The server holds its whole budget: refused without the router, in
+                // the atom family the router would have answered in.
+                let family = self.shared.config.wire.reply_atoms;
+                let latin1 = family.choose(term::request_family(&payload)) == AtomFamily::Latin1;
                 let refused = Routed {
-                    replies: vec![unavailable()],
+                    replies: vec![unavailable(latin1)],
                     close: false,
                 };
                 if !self.answered(refused, puback, qos, ctx) {
@@ -139,11 +144,15 @@ impl Session {
 }
 
 /// `{io,{error,unavailable},<<>>}`: the server holds its whole memory budget.
-fn unavailable() -> Bytes {
-    Bytes::from(term::encode(&Reply::Io {
+fn unavailable(latin1: bool) -> Bytes {
+    let reply = term::encode(&Reply::Io {
         result: IoResult::Error("unavailable"),
         tail: Tail::Empty,
-    }))
+    });
+    match latin1.then(|| term::to_latin1(&reply)).flatten() {
+        Some(old) => Bytes::from(old),
+        None => Bytes::from(reply),
+    }
 }
 
 #[cfg(test)]

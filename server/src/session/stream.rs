@@ -5,7 +5,8 @@
 //! holds its whole budget, a connection found with a packet partly read is closed
 //! (partial packets are what existing connections could still grow). Each decoded
 //! packet goes to the CONNECT phase or the live phase, and the turn ends with a
-//! flush; a decoding error or the peer closing its side ends the session.
+//! flush; a decoding error or the peer closing its side ends the session (a first
+//! CONNECT at an unsupported protocol level after its CONNACK 1).
 
 use std::{
     pin::Pin,
@@ -80,7 +81,7 @@ impl ActorFuture<Session> for Reading {
         }
         let held = this.reader.held();
         this.charge.set(held);
-        if held > 0 && act.shared.budget.over() {
+        if held > 0 && act.shared.memory.over() {
             log::debug!(
                 "{}: a packet partly read ({held} bytes) while sessions hold \
                  server.max_total_session_bytes; closing",
@@ -106,6 +107,10 @@ impl Session {
                     Phase::Live(_) if self.draining.is_none() => self.on_packet(packet, ctx),
                     _ => {}
                 }
+                self.flush_or_stop(ctx);
+            }
+            Err(CodecError::UnsupportedLevel(level)) if matches!(self.phase, Phase::Connecting) => {
+                self.on_unsupported_level(level, ctx);
                 self.flush_or_stop(ctx);
             }
             Err(e) => {

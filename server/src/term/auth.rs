@@ -1,140 +1,132 @@
-//! `'Auth'` requests: the typed request, its `type` and `os` atoms, and the
-//! positional reader for tuples of 10 to 15 elements.
+//! `'Auth'` slots to the typed [`AuthRequest`]: one parser per kind, each taking only
+//! what its kind uses and validating it into the domain's types. A field this edge
+//! can refuse by itself is answered here with the same error the domain would give
+//! (the router applies [`AuthType::allowed`] first, as the actor does).
+//!
+//! A new kind: its arm in [`typed`] and its parser below; the domain gets the variant
+//! and its operation.
 
-use eetf::Term;
+use std::fmt;
 
-use super::value::{atom, atoms, int, integer, text, timestamp};
-use super::InvalidData;
+use roster_actors::{
+    auth::{
+        AuthError, AuthRequest, AuthType, Login, Logout, Proof, Push, Reg, Resend, Verify, Voice,
+    },
+    channel::Lang,
+    phone::PhoneSlot,
+    secret::Token,
+};
 
-pub use roster_actors::auth::{AuthRequest, AuthType, Os};
+use super::auth_slots::AuthSlots;
 
-/// Trims and drops one leading `+`; empty is absent.
-pub(crate) fn normalise_phone(phone: Option<String>) -> Option<String> {
-    let phone = phone?;
-    let trimmed = phone.trim();
-    let bare = trimmed.strip_prefix('+').unwrap_or(trimmed);
-    (!bare.is_empty()).then(|| bare.to_owned())
+/// An `'Auth'` tuple as the router gets it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthTuple {
+    /// Its kind, known even when the request is refused.
+    pub kind: AuthType,
+    /// The token slot (secret), echoed in the reply's `{'Auth', Token}` tail.
+    pub token: Option<String>,
+    /// The typed request, or the error its reply carries (unless the caller may not
+    /// make this kind of request at all: then `not_authorized`).
+    pub request: Result<AuthRequest, AuthError>,
 }
 
-/// Reads the fields of an `'Auth'` tuple (after the `'Auth'` atom).
-/// An error carries the token once slot 1 has been read.
-pub(crate) fn parse(mut fields: std::vec::IntoIter<Term>) -> Result<AuthRequest, InvalidData> {
-    let arity = fields.len() + 1;
-    let token = text(fields.next().unwrap_or_else(nil), "Auth.token")?;
-    let read = if (10..=15).contains(&arity) {
-        read_rest(fields)
-    } else {
-        Err(InvalidData::new("Auth: tuple must have 10 to 15 elements"))
-    };
-    match read {
-        Ok(request) => Ok(AuthRequest { token, ..request }),
-        Err(e) => Err(e.with_token(token.as_deref())),
+impl fmt::Debug for AuthTuple {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthTuple")
+            .field("kind", &self.kind)
+            .field("token", &super::redact::Redacted(&self.token))
+            .field("request", &self.request)
+            .finish()
     }
 }
 
-fn nil() -> Term {
-    Term::from(eetf::List::nil())
-}
-
-/// Slots 2 to 14; the token is filled in by [`parse`].
-fn read_rest(mut slots: impl Iterator<Item = Term>) -> Result<AuthRequest, InvalidData> {
-    let mut next = || slots.next().unwrap_or_else(nil);
-    let dev_key = text(next(), "Auth.dev_key")?;
-    let user_id = match next() {
-        t @ (Term::FixInteger(_) | Term::BigInteger(_)) => match integer(&t) {
-            Some(0) => None,
-            Some(v) => Some(v.to_string()),
-            None => return Err(InvalidData::new("Auth.user_id: integer out of range")),
-        },
-        t => text(t, "Auth.user_id")?,
+/// The typed request of `slots`.
+pub(crate) fn typed(mut slots: AuthSlots) -> AuthTuple {
+    let (kind, token) = (slots.kind, slots.token.take());
+    let echo = token.as_deref();
+    let request = match kind {
+        AuthType::Reg => reg(slots).map(AuthRequest::Reg),
+        AuthType::Resend => resend(echo).map(AuthRequest::Resend),
+        AuthType::Voice => voice(slots, echo).map(AuthRequest::Voice),
+        AuthType::Verify => verify(slots, echo).map(AuthRequest::Verify),
+        AuthType::Login => login(slots, echo).map(AuthRequest::Login),
+        AuthType::Logout => Ok(AuthRequest::Logout(Logout {
+            client_id: slots.client_id,
+        })),
+        AuthType::Push => push(slots).map(AuthRequest::Push),
+        AuthType::List => Ok(AuthRequest::List),
     };
-    let phone = normalise_phone(text(next(), "Auth.phone")?);
-    let client_id = text(next(), "Auth.client_id")?;
-    let kind = atom(next(), "Auth.type")?
-        .as_deref()
-        .and_then(AuthType::from_name)
-        .ok_or_else(|| InvalidData::new("Auth.type: unknown or missing type"))?;
-    let sms_code = text(next(), "Auth.sms_code")?;
-    let attempts = int(next(), "Auth.attempts")?;
-    let services = atoms(next(), "Auth.services")?;
-    let push = text(next(), "Auth.push")?;
-    let comments = text(next(), "Auth.comments")?;
-    let os = match next() {
-        t @ Term::Atom(_) => atom(t, "Auth.os")?,
-        t => text(t, "Auth.os")?,
-    }
-    .map(|name| Os::from_name(&name).ok_or_else(|| InvalidData::new("Auth.os: unknown os")))
-    .transpose()?;
-    let created = timestamp(next(), "Auth.created")?;
-    let last_online = timestamp(next(), "Auth.last_online")?;
-    Ok(AuthRequest {
-        token: None,
-        dev_key,
-        user_id,
-        phone,
-        client_id,
+    AuthTuple {
         kind,
-        sms_code,
-        attempts,
-        services,
-        push,
-        comments,
-        os,
-        created,
-        last_online,
+        token,
+        request,
+    }
+}
+
+/// The session token a request names; none: no session can be found.
+fn session_token(token: Option<&str>) -> Result<Token, AuthError> {
+    token
+        .map(Token::from_client)
+        .ok_or(AuthError::SessionNotFound)
+}
+
+/// `reg`: the phone must be one.
+fn reg(s: AuthSlots) -> Result<Reg, AuthError> {
+    let phone = PhoneSlot::parse(s.phone.as_deref())
+        .phone()
+        .ok_or(AuthError::InvalidPhone)?;
+    Ok(Reg {
+        phone,
+        dev_key: s.dev_key,
+        services: s.services,
+        comments: s.comments,
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// `resend`: the token.
+fn resend(token: Option<&str>) -> Result<Resend, AuthError> {
+    Ok(Resend {
+        token: session_token(token)?,
+    })
+}
 
-    #[test]
-    fn phone_normalisation() {
-        let n = |s: &str| normalise_phone(Some(s.to_owned()));
-        assert_eq!(n(" +380001122 ").as_deref(), Some("380001122"));
-        assert_eq!(n("++1").as_deref(), Some("+1"));
-        assert_eq!(n("12a").as_deref(), Some("12a"));
-        assert_eq!(n(" + "), None);
-        assert_eq!(normalise_phone(None), None);
-    }
+/// `voice`: the token and the first language `services` names (English if none).
+fn voice(s: AuthSlots, token: Option<&str>) -> Result<Voice, AuthError> {
+    Ok(Voice {
+        token: session_token(token)?,
+        lang: s
+            .services
+            .iter()
+            .find_map(|a| Lang::from_atom(a))
+            .unwrap_or(Lang::En),
+    })
+}
 
-    #[test]
-    fn names_round_trip() {
-        for t in AuthType::ALL {
-            assert_eq!(AuthType::from_name(t.as_str()), Some(t));
-        }
-        assert_eq!(AuthType::from_name("Reg"), None);
-        for o in Os::ALL {
-            assert_eq!(Os::from_name(o.as_str()), Some(o));
-        }
-        assert_eq!(Os::from_name("iOS"), Some(Os::Ios));
-        assert_eq!(Os::from_name("symbian"), None);
-    }
+/// `verify`: the token; the phone, dev_key and code for the session to check.
+fn verify(s: AuthSlots, token: Option<&str>) -> Result<Verify, AuthError> {
+    Ok(Verify {
+        token: session_token(token)?,
+        phone: PhoneSlot::parse(s.phone.as_deref()),
+        dev_key: s.dev_key,
+        proof: s.sms_code.map(Proof::new),
+    })
+}
 
-    #[test]
-    fn debug_redacts_secrets() {
-        let r = AuthRequest {
-            token: Some("tok-secret".into()),
-            dev_key: None,
-            user_id: None,
-            phone: Some("380001122".into()),
-            client_id: None,
-            kind: AuthType::Verify,
-            sms_code: Some("123456".into()),
-            attempts: None,
-            services: vec![],
-            push: Some("push-secret".into()),
-            comments: None,
-            os: None,
-            created: None,
-            last_online: None,
-        };
-        let shown = format!("{r:?}");
-        // Secrets never show; the phone neither (personal data in debug logs).
-        for secret in ["tok-secret", "123456", "push-secret", "380001122"] {
-            assert!(!shown.contains(secret), "{shown}");
-        }
-        assert!(shown.contains("Verify"));
-    }
+/// `login`: the token; the dev_key, user_id and phone for the session to check.
+fn login(s: AuthSlots, token: Option<&str>) -> Result<Login, AuthError> {
+    Ok(Login {
+        token: session_token(token)?,
+        dev_key: s.dev_key,
+        user_id: s.user_id,
+        phone: PhoneSlot::parse(s.phone.as_deref()),
+    })
+}
+
+/// `push`: the push token must be given.
+fn push(s: AuthSlots) -> Result<Push, AuthError> {
+    Ok(Push {
+        push: s.push.ok_or(AuthError::MismatchUserData)?,
+        os: s.os,
+    })
 }

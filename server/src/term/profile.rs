@@ -1,85 +1,72 @@
-//! `'Profile'` requests: the positional reader for tuples of 6 to 8 elements and the
-//! `'Roster'` entries in `accounts`. The types live in the domain crate.
+//! `'Profile'` slots to the typed [`ProfileRequest`]: one parser per status, each
+//! taking only what its status uses, validated into the domain's types. Nothing is
+//! refused here: every Profile request first has the caller checked against the
+//! store, so a field that is no good goes on as "none given" for the domain to answer
+//! in its turn.
+//!
+//! A new status: its arm in [`typed`] and its parser below; the domain gets the
+//! variant and its operation.
 
-use eetf::{Atom, Term, Tuple};
+use roster_actors::{
+    phone::PhoneSlot,
+    profile::{
+        AccountChange, Change, Confirm, Email, EmailAddress, Get, Migration, ProfileRequest,
+        Remove, Update,
+    },
+    secret::Code,
+};
 
-use super::auth::normalise_phone;
-use super::value::{atom, bytes, int, integer, list, text};
-use super::InvalidData;
+use super::profile_slots::{ProfileSlots, ProfileStatus, RosterSlots};
 
-pub use roster_actors::profile::{ProfileRequest, ProfileStatus, RosterEntry};
-
-/// Reads the fields of a `'Profile'` tuple (`fields` excludes the `'Profile'` atom).
-pub(crate) fn parse(fields: std::vec::IntoIter<Term>) -> Result<ProfileRequest, InvalidData> {
-    let mut fields: Vec<Term> = fields.collect();
-    if !(6..=8).contains(&(fields.len() + 1)) {
-        return Err(InvalidData::new("Profile: tuple must have 6 to 8 elements"));
+/// The typed request of `slots`.
+pub(crate) fn typed(s: ProfileSlots) -> ProfileRequest {
+    match s.status {
+        ProfileStatus::Get => ProfileRequest::Get(Get { phone: own(&s) }),
+        ProfileStatus::Set => ProfileRequest::Set(change(s)),
+        ProfileStatus::Update => ProfileRequest::Update(Update {
+            update: s.update,
+            change: change(s),
+        }),
+        ProfileStatus::Remove => ProfileRequest::Remove(Remove { phone: own(&s) }),
+        ProfileStatus::Email => ProfileRequest::Email(Email {
+            phone: own(&s),
+            address: s.data.and_then(EmailAddress::parse),
+        }),
+        ProfileStatus::Migration => ProfileRequest::Migration(Migration {
+            to: own(&s).phone(),
+        }),
+        ProfileStatus::Confirm => ProfileRequest::Confirm(Confirm {
+            to: own(&s).phone(),
+            code: s
+                .data
+                .as_deref()
+                .and_then(|d| std::str::from_utf8(d).ok())
+                .map(Code::from_text),
+        }),
     }
-    let status = fields
-        .pop()
-        .map(|t| atom(t, "Profile.status"))
-        .transpose()?
-        .flatten()
-        .as_deref()
-        .and_then(ProfileStatus::from_name)
-        .ok_or_else(|| InvalidData::new("Profile.status: unknown or missing status"))?;
-    let mut slots = fields.into_iter();
-    let mut next = || {
-        slots
-            .next()
-            .unwrap_or_else(|| Term::from(eetf::List::nil()))
-    };
-    Ok(ProfileRequest {
-        phone: normalise_phone(text(next(), "Profile.phone")?),
-        data: bytes(next(), "Profile.data")?,
-        person_id: text(next(), "Profile.person_id")?,
-        accounts: list(next(), "Profile.accounts")?
-            .into_iter()
-            .map(account)
-            .collect::<Result<_, _>>()?,
-        update: int(next(), "Profile.update")?,
-        presence: atom(next(), "Profile.presence")?,
-        status,
-    })
 }
 
-fn account(term: Term) -> Result<RosterEntry, InvalidData> {
-    if let Some(id) = integer(&term) {
-        return Ok(RosterEntry {
-            id: Some(id),
-            ..RosterEntry::default()
-        });
+/// The phone slot, parsed.
+fn own(s: &ProfileSlots) -> PhoneSlot {
+    PhoneSlot::parse(s.phone.as_deref())
+}
+
+/// `set`, and what `update` changes: the phone slot, the data, the accounts.
+fn change(s: ProfileSlots) -> Change {
+    Change {
+        phone: own(&s),
+        data: s.data,
+        accounts: s.accounts.into_iter().map(account).collect(),
     }
-    let Term::Tuple(Tuple { elements }) = term else {
-        return Err(InvalidData::new(
-            "Profile.accounts: expected ids or 'Roster' tuples",
-        ));
-    };
-    let mut slots = elements.into_iter();
-    match slots.next() {
-        Some(Term::Atom(Atom { name })) if name == "Roster" && slots.len() == 11 => {}
-        _ => {
-            return Err(InvalidData::new(
-                "Roster: expected a 12-element 'Roster' tuple",
-            ))
-        }
+}
+
+/// One element of `accounts` (its phone and update slots are not used).
+fn account(r: RosterSlots) -> AccountChange {
+    AccountChange {
+        id: r.id,
+        names: r.names,
+        surnames: r.surnames,
+        avatar: r.avatar,
+        remove: r.status.as_deref() == Some("remove"),
     }
-    let mut next = || {
-        slots
-            .next()
-            .unwrap_or_else(|| Term::from(eetf::List::nil()))
-    };
-    let id = int(next(), "Roster.id")?;
-    let names = text(next(), "Roster.names")?;
-    let surnames = text(next(), "Roster.surnames")?;
-    let _size_userlist_roomlist_subscribe = [next(), next(), next(), next()];
-    Ok(RosterEntry {
-        id,
-        names,
-        surnames,
-        phone: normalise_phone(text(next(), "Roster.phone")?),
-        avatar: text(next(), "Roster.avatar")?,
-        update: int(next(), "Roster.update")?,
-        status: atom(next(), "Roster.status")?,
-    })
 }

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::auth::{AuthType, Os};
 use super::redact::Redacted;
+use roster_actors::auth::{AuthType, Os};
 
 /// One reply message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -45,6 +45,11 @@ impl TestServer {
 
     /// A server keeping its database and outboxes in `dir`.
     pub fn in_dir(dir: TempDir, edit: impl FnOnce(&mut Config)) -> Self {
+        Self::listening(dir, "127.0.0.1:0", edit)
+    }
+
+    /// A server listening on `bind` (say `[::1]:0`), its data in `dir`.
+    pub fn listening(dir: TempDir, bind: &str, edit: impl FnOnce(&mut Config)) -> Self {
         super::logs::install();
         let mut config = Config::default();
         config.server.workers = 2;
@@ -52,7 +57,7 @@ impl TestServer {
         config.sms.outbox = dir.path().join("sms-outbox.jsonl");
         config.voice.outbox = dir.path().join("voice-outbox.jsonl");
         edit(&mut config);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener = std::net::TcpListener::bind(bind).expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {

@@ -1,6 +1,7 @@
 //! The real `roster` binary as a child process: a config file in a temp folder,
 //! `mqtt_listen = "127.0.0.1:0"`, the bound address read from its "listening" log
-//! line, its stderr kept for inspection, SIGKILL on demand.
+//! line (and a second listener's from its own line), its stderr kept for inspection,
+//! SIGKILL on demand.
 
 use std::{
     io::{BufRead, BufReader},
@@ -37,6 +38,8 @@ pub struct Roster {
     pub addr: SocketAddr,
     /// Every stderr line so far.
     lines: Arc<Mutex<Vec<String>>>,
+    /// Each stderr line after the first listener's, as it comes.
+    rx: mpsc::Receiver<String>,
     /// Reads stderr until EOF.
     reader: Option<JoinHandle<()>>,
 }
@@ -78,20 +81,29 @@ impl Roster {
     /// Starts `roster --config <config>` at log level `rust_log` and waits until it
     /// listens.
     pub fn start(config: &Path, rust_log: &str) -> Roster {
+        Roster::try_start(config, rust_log)
+            .unwrap_or_else(|stderr| panic!("roster did not start: {stderr}"))
+    }
+
+    /// As `start`, but a process that exits before it listens is an `Err` with its
+    /// stderr (a config it refuses, say), not a failure; silence past DEADLINE still is.
+    pub fn try_start(config: &Path, rust_log: &str) -> Result<Roster, String> {
         let (mut child, lines, rx, reader) = spawn(config, rust_log);
         let addr = loop {
             match rx.recv_timeout(DEADLINE) {
                 Ok(line) => {
-                    // The line may be text or a JSON object: the address ends at
-                    // the first character an address cannot hold.
-                    if let Some(rest) = line.split("listening for MQTT on ").nth(1) {
-                        let end = rest
-                            .find(|c: char| !(c.is_ascii_hexdigit() || ".:[]".contains(c)))
-                            .unwrap_or(rest.len());
-                        break rest[..end].parse().expect("an address");
+                    if let Some(addr) = address_after(&line, "listening for MQTT on ") {
+                        break addr;
                     }
                 }
-                Err(_) => {
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // stderr closed: the process is gone (or going).
+                    let status = wait_bounded(child);
+                    reader.join().expect("stderr reader");
+                    let text = lines.lock().unwrap().join("\n");
+                    return Err(format!("{status}: {text}"));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
                     let _ = child.kill();
                     panic!(
                         "roster did not start: {:?} {:?}",
@@ -101,11 +113,38 @@ impl Roster {
                 }
             }
         };
-        Roster {
+        Ok(Roster {
             child: Some(child),
             addr,
             lines,
+            rx,
             reader: Some(reader),
+        })
+    }
+
+    /// Waits for a further "listening for `what` on ADDR" line (a second listener's)
+    /// and returns ADDR; fails the test after DEADLINE.
+    pub fn listening_on(&self, what: &str) -> SocketAddr {
+        let needle = format!("listening for {what} on ");
+        // The line may have come before the first listener's: look at those first.
+        let seen = self.lines.lock().unwrap().clone();
+        if let Some(addr) = seen.iter().find_map(|l| address_after(l, &needle)) {
+            return addr;
+        }
+        let until = std::time::Instant::now() + DEADLINE;
+        loop {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(addr) = address_after(&line, &needle) {
+                        return addr;
+                    }
+                }
+                Err(_) => panic!(
+                    "no {needle:?} line within {DEADLINE:?}: {:?}",
+                    self.lines.lock().unwrap()
+                ),
+            }
         }
     }
 
@@ -156,6 +195,20 @@ fn wait_bounded(mut child: Child) -> ExitStatus {
     }
 }
 
+/// The address written after `needle` in a log line, text or JSON: it ends at the
+/// first character an address cannot hold; a `ws://` or `wss://` before it is skipped.
+fn address_after(line: &str, needle: &str) -> Option<SocketAddr> {
+    let rest = line.split(needle).nth(1)?;
+    let rest = rest
+        .strip_prefix("ws://")
+        .or_else(|| rest.strip_prefix("wss://"))
+        .unwrap_or(rest);
+    let end = rest
+        .find(|c: char| !(c.is_ascii_hexdigit() || ".:[]".contains(c)))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
 /// Runs the binary on `config` where it must fail to start: its exit status and stderr.
 pub fn start_fails(config: &Path) -> (ExitStatus, String) {
     let (child, lines, _rx, reader) = spawn(config, "info");
@@ -164,4 +217,23 @@ pub fn start_fails(config: &Path) -> (ExitStatus, String) {
     reader.join().expect("stderr reader");
     let text = lines.lock().unwrap().join("\n");
     (status, text)
+}
+
+#[test]
+fn the_address_is_read_from_text_and_json_log_lines() {
+    let addr: SocketAddr = "127.0.0.1:8083".parse().unwrap();
+    let ws = "listening for MQTT over WebSocket on ";
+    for line in [
+        "INFO roster listening for MQTT over WebSocket on 127.0.0.1:8083",
+        "roster listening for MQTT over WebSocket on ws://127.0.0.1:8083/mqtt",
+        r#"{"msg":"roster listening for MQTT over WebSocket on 127.0.0.1:8083","level":"INFO"}"#,
+    ] {
+        assert_eq!(address_after(line, ws), Some(addr), "{line}");
+    }
+    let tcp = "listening for MQTT on ";
+    assert_eq!(address_after(ws, tcp), None);
+    assert_eq!(
+        address_after("roster listening for MQTT on [::1]:1883", tcp),
+        Some("[::1]:1883".parse().unwrap())
+    );
 }

@@ -3,11 +3,12 @@
 
 use rusqlite::{params, Connection};
 
-use super::{row, Fail};
+use super::{env::Fail, row};
 use crate::{
     auth::{
         answer::{AuthError, SessionView},
-        request::{AuthRequest, Os},
+        kind::Os,
+        request::{Login, Push},
     },
     secret::Token,
 };
@@ -40,9 +41,8 @@ pub fn check_token(
 
 /// `login`: the token, dev_key and phone (and a ClientId in the user_id slot, as old
 /// clients send it) against the stored session.
-pub fn login(conn: &Connection, req: &AuthRequest) -> Result<(), Fail> {
-    let token = Token::from_client(req.token.as_deref().ok_or(AuthError::SessionNotFound)?);
-    let row = row::by_token(conn, &token.hash())?.ok_or(AuthError::SessionNotFound)?;
+pub fn login(conn: &Connection, req: &Login) -> Result<(), Fail> {
+    let row = row::by_token(conn, &req.token.hash())?.ok_or(AuthError::SessionNotFound)?;
     let contradicts = |given: &Option<String>, stored: &[&Option<String>]| {
         given
             .as_ref()
@@ -54,7 +54,7 @@ pub fn login(conn: &Connection, req: &AuthRequest) -> Result<(), Fail> {
     if contradicts(&req.user_id, &[&row.user_id, &Some(row.client_id.clone())]) {
         return Err(AuthError::MismatchUserData.into());
     }
-    if !row.phone_fits(req.phone.as_deref()) {
+    if !req.phone.fits(&row.phone) {
         return Err(AuthError::MismatchUserData.into());
     }
     Ok(())
@@ -98,18 +98,12 @@ pub fn logout(conn: &Connection, caller: &str, target: Option<&str>) -> Result<L
 }
 
 /// `push`: stores the push token and OS on the caller's session.
-pub fn push(
-    conn: &Connection,
-    caller: &str,
-    push: Option<&str>,
-    os: Option<Os>,
-) -> Result<(), Fail> {
-    let push = push.ok_or(AuthError::MismatchUserData)?;
+pub fn push(conn: &Connection, caller: &str, req: &Push) -> Result<(), Fail> {
     let n = conn
         .prepare_cached(
             "UPDATE auth_session SET push = ?1, os = ?2 WHERE client_id = ?3 AND logged_in = 1",
         )?
-        .execute(params![push, os.map(Os::as_str), caller])?;
+        .execute(params![req.push, req.os.map(Os::as_str), caller])?;
     if n == 0 {
         return Err(AuthError::MismatchUserData.into());
     }

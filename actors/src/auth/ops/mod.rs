@@ -1,52 +1,20 @@
-//! The Auth operations, as plain functions over one SQLite connection or transaction.
-//! They run on the store's threads; the actor awaits them and does the delivery.
+//! The Auth operations, as plain functions over one SQLite connection or transaction,
+//! each taking its request's typed struct. They run on the store's threads; the actor
+//! awaits them and does the delivery. `env.rs`: what they share; `row.rs`: the
+//! session row; `register.rs` (reg, resend, voice), `verify.rs` (and `spent.rs`, the
+//! JWTs it has used), `account.rs` (the rest).
 
 mod account;
+mod env;
 mod register;
 mod row;
+mod spent;
 mod verify;
 
 pub use account::{check_token, last_online, list, login, logout, push, TokenRefusal};
-pub use register::{reg, resend, SendCode};
+pub use env::{logged_in_id, settle, AuthEnv};
+pub use register::{reg, resend};
 pub use verify::verify;
-
-use std::sync::Arc;
-
-use super::{answer::AuthError, config::AuthConfig, jwt::JwtVerifier};
-use crate::secret::CodeKey;
-
-/// What the operations need besides the connection.
-#[derive(Clone)]
-pub struct Ctx {
-    /// `[auth]`.
-    pub cfg: Arc<AuthConfig>,
-    /// Key codes are hashed under.
-    pub key: CodeKey,
-    /// JWT checks.
-    pub jwt: Arc<JwtVerifier>,
-    /// "Now" in unix ms, fixed for one operation.
-    pub now: i64,
-}
-
-/// An operation's failure: an Auth error for the client, or a database error.
-pub type Fail = crate::store::Fail<AuthError>;
-
-impl From<AuthError> for Fail {
-    fn from(e: AuthError) -> Self {
-        Fail::Answer(e)
-    }
-}
-
-pub use crate::store::settle;
-
-/// The logged-in ClientId a registering one becomes: `emqttd_<symbols>`.
-pub fn logged_in_id(reg_id: &str) -> String {
-    let symbols = reg_id
-        .strip_prefix("emqttd_reg_")
-        .or_else(|| reg_id.strip_prefix("reg_"))
-        .unwrap_or(reg_id);
-    format!("emqttd_{symbols}")
-}
 
 #[cfg(test)]
 mod tests;

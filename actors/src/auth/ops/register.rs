@@ -3,14 +3,13 @@
 
 use rusqlite::{params, Connection};
 
-pub use crate::auth::send::SendCode;
-
 use super::{
+    env::{AuthEnv, Fail},
     row::{self, SessionRow},
-    Ctx, Fail,
 };
 use crate::{
-    auth::{answer::AuthError, request::AuthRequest, send},
+    auth::{answer::AuthError, request::Reg},
+    codes::{self, MaySend, SendCode},
     phone::Phone,
     secret::{Code, Token},
 };
@@ -26,42 +25,42 @@ pub struct RegDone {
     pub jwt: bool,
 }
 
-/// Refuses a send within the session's cooldown or beyond the phone's hourly limit.
+/// Refuses a send to a phone outside the allowed countries, within the session's
+/// cooldown, or beyond the phone's hourly limit or an hourly budget.
 fn check_limits(
     conn: &Connection,
-    ctx: &Ctx,
+    env: &AuthEnv,
     phone: &str,
     last_send: Option<i64>,
 ) -> Result<(), Fail> {
-    if send::may_send(conn, &ctx.cfg, ctx.now, phone, last_send)? {
-        Ok(())
-    } else {
-        Err(AuthError::TooManyRequests.into())
+    match codes::may_send(conn, &env.cfg, env.now, phone, last_send)? {
+        MaySend::Yes => Ok(()),
+        MaySend::Limited => Err(AuthError::TooManyRequests.into()),
+        MaySend::NotAllowed => Err(AuthError::InvalidPhone.into()),
     }
 }
 
 /// A new code for `phone`: the fixed one for test numbers (`true`), else random.
-fn new_code(ctx: &Ctx, phone: &str) -> Result<(Code, bool), Fail> {
-    send::new_code(&ctx.cfg, phone).map_err(|_| AuthError::Unavailable.into())
+fn new_code(env: &AuthEnv, phone: &str) -> Result<(Code, bool), Fail> {
+    codes::new_code(&env.cfg, phone).map_err(|_| AuthError::Unavailable.into())
 }
 
 /// `reg`: creates or replaces the pending session of `client_id`.
-pub fn reg(
-    conn: &Connection,
-    ctx: &Ctx,
-    client_id: &str,
-    req: &AuthRequest,
-) -> Result<RegDone, Fail> {
-    let phone =
-        Phone::parse(req.phone.as_deref().unwrap_or("")).map_err(|_| AuthError::InvalidPhone)?;
-    let jwt = req.has_service("jwt");
+pub fn reg(conn: &Connection, env: &AuthEnv, client_id: &str, req: Reg) -> Result<RegDone, Fail> {
+    let jwt = req.jwt();
+    let Reg {
+        phone,
+        dev_key,
+        services,
+        comments,
+    } = req;
     let old = row::by_client(conn, client_id)?;
     let (code, test) = if jwt {
         (None, false)
     } else {
-        let (code, test) = new_code(ctx, phone.as_str())?;
+        let (code, test) = new_code(env, phone.as_str())?;
         if !test {
-            check_limits(conn, ctx, phone.as_str(), old.and_then(|o| o.last_send))?;
+            check_limits(conn, env, phone.as_str(), old.and_then(|o| o.last_send))?;
         }
         (Some(code), test)
     };
@@ -74,22 +73,22 @@ pub fn reg(
             token_hash: token.hash().to_vec(),
             phone: phone.as_str().to_owned(),
             logged_in: false,
-            dev_key: req.dev_key.clone(),
+            dev_key,
             user_id: None,
-            services: req.services.join(","),
-            code_hash: code.as_ref().map(|c| ctx.key.hash(client_id, c).to_vec()),
-            code_at: Some(ctx.now),
+            services: services.join(","),
+            code_hash: code.as_ref().map(|c| env.key.hash(client_id, c).to_vec()),
+            code_at: Some(env.now),
             attempts: 0,
-            last_send: sends.then_some(ctx.now),
+            last_send: sends.then_some(env.now),
             push: None,
             os: None,
-            comments: req.comments.clone(),
-            created: ctx.now,
+            comments,
+            created: env.now,
             last_online: None,
         },
     )?;
     if sends {
-        send::record_send(conn, ctx.now, phone.as_str())?;
+        codes::record_send(conn, &env.cfg, env.now, phone.as_str())?;
     }
     Ok(RegDone {
         token,
@@ -103,32 +102,31 @@ pub fn reg(
 /// the attempts counter reset. `None` to send for test numbers.
 pub fn resend(
     conn: &Connection,
-    ctx: &Ctx,
+    env: &AuthEnv,
     client_id: &str,
-    token: Option<&str>,
+    token: &Token,
 ) -> Result<Option<SendCode>, Fail> {
-    let token = Token::from_client(token.ok_or(AuthError::SessionNotFound)?);
     let row = row::by_token(conn, &token.hash())?
         .filter(|r| !r.logged_in)
         .ok_or(AuthError::SessionNotFound)?;
     if row.client_id != client_id || row.is_jwt() {
         return Err(AuthError::MismatchUserData.into());
     }
-    let (code, test) = new_code(ctx, &row.phone)?;
+    let (code, test) = new_code(env, &row.phone)?;
     if !test {
-        check_limits(conn, ctx, &row.phone, row.last_send)?;
-        send::record_send(conn, ctx.now, &row.phone)?;
+        check_limits(conn, env, &row.phone, row.last_send)?;
+        codes::record_send(conn, &env.cfg, env.now, &row.phone)?;
     }
     conn.prepare_cached(
         "UPDATE auth_session SET code_hash = ?1, code_at = ?2, attempts = 0, \
          last_send = COALESCE(?3, last_send) WHERE client_id = ?4",
     )?
     .execute(params![
-        ctx.key.hash(client_id, &code).to_vec(),
-        ctx.now,
-        (!test).then_some(ctx.now),
+        env.key.hash(client_id, &code).to_vec(),
+        env.now,
+        (!test).then_some(env.now),
         client_id
     ])?;
-    let phone = Phone::parse(&row.phone).map_err(|_| AuthError::InvalidPhone)?;
+    let phone = Phone::from_store(row.phone);
     Ok((!test).then_some(SendCode { phone, code }))
 }

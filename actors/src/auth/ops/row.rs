@@ -2,26 +2,40 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::phone::Phone;
-
 /// A session row.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
+    /// `emqttd_reg_x` / `reg_x` while pending, `emqttd_x` once logged in.
     pub client_id: String,
+    /// SHA-256 of the session token.
     pub token_hash: Vec<u8>,
+    /// Phone digits (only ever a [`Phone`](crate::phone::Phone) that was parsed).
     pub phone: String,
+    /// Pending (false) or logged in.
     pub logged_in: bool,
+    /// Device key.
     pub dev_key: Option<String>,
+    /// The account's person id, once logged in.
     pub user_id: Option<String>,
+    /// Services atoms, comma-separated.
     pub services: String,
+    /// HMAC of the pending code.
     pub code_hash: Option<Vec<u8>>,
+    /// When the pending code was issued, ms.
     pub code_at: Option<i64>,
+    /// Wrong verifies of the pending code.
     pub attempts: i64,
+    /// When a code was last sent for this session, ms (the cooldown).
     pub last_send: Option<i64>,
+    /// Push token.
     pub push: Option<String>,
+    /// OS atom.
     pub os: Option<String>,
+    /// Free text.
     pub comments: Option<String>,
+    /// Registered, ms.
     pub created: i64,
+    /// Last disconnect, ms.
     pub last_online: Option<i64>,
 }
 
@@ -57,12 +71,6 @@ impl SessionRow {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect()
-    }
-
-    /// Whether a request's phone slot fits this session: absent, or this phone
-    /// (`+` and formatting as `Phone::parse` takes them).
-    pub fn phone_fits(&self, slot: Option<&str>) -> bool {
-        slot.is_none_or(|p| Phone::parse(p).is_ok_and(|p| p.as_str() == self.phone))
     }
 
     /// Whether the session confirms by JWT.

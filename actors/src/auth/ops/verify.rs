@@ -1,14 +1,18 @@
 //! `verify`: the code (or JWT) against the pending session; success turns it into a
-//! logged-in session `emqttd_<symbols>`, replacing an older one with that id, and
-//! creates the account's profile on its first login (its person id is the user_id).
+//! logged-in session `emqttd_<symbols>`, replacing an older one with that id when it
+//! is the same phone's (another phone's is refused, untouched), and creates the
+//! account's profile on its first login (its person id is the user_id). A JWT confirms
+//! once: `spent.rs` remembers it.
 
 use rusqlite::{params, Connection};
 
-use super::{logged_in_id, row, Ctx, Fail};
+use super::{
+    env::{logged_in_id, AuthEnv, Fail},
+    row, spent,
+};
 use crate::{
-    auth::{answer::AuthError, request::AuthRequest},
+    auth::{answer::AuthError, request::Verify},
     phone::Phone,
-    secret::{Code, Token},
 };
 
 /// A successful verify.
@@ -32,18 +36,17 @@ fn count_failure(conn: &Connection, client_id: &str) -> Result<(), Fail> {
 /// `verify` from the registering session `client_id`.
 pub fn verify(
     conn: &Connection,
-    ctx: &Ctx,
+    env: &AuthEnv,
     client_id: &str,
-    req: &AuthRequest,
+    req: &Verify,
 ) -> Result<Verified, Fail> {
-    let token = Token::from_client(req.token.as_deref().ok_or(AuthError::SessionNotFound)?);
-    let row = row::by_token(conn, &token.hash())?
+    let row = row::by_token(conn, &req.token.hash())?
         .filter(|r| !r.logged_in)
         .ok_or(AuthError::SessionNotFound)?;
     if row.client_id != client_id {
         return Err(AuthError::MismatchUserData.into());
     }
-    if !row.phone_fits(req.phone.as_deref()) {
+    if !req.phone.fits(&row.phone) {
         return Err(AuthError::MismatchUserData.into());
     }
     if let (Some(given), Some(stored)) = (&req.dev_key, &row.dev_key) {
@@ -51,28 +54,36 @@ pub fn verify(
             return Err(AuthError::MismatchUserData.into());
         }
     }
-    if row.attempts >= i64::from(ctx.cfg.max_attempts) {
+    let new_id = logged_in_id(client_id);
+    // Knowing a device's symbols must not let another phone log in as it: only the
+    // same phone may replace a logged-in session.
+    if new_id != client_id && row::by_client(conn, &new_id)?.is_some_and(|o| o.phone != row.phone) {
+        return Err(AuthError::MismatchUserData.into());
+    }
+    if row.attempts >= i64::from(env.cfg.max_attempts) {
         return Err(AuthError::AttemptsExpired.into());
     }
-    let phone = Phone::parse(&row.phone).map_err(|_| AuthError::InvalidPhone)?;
+    let phone = Phone::from_store(row.phone.clone());
     if row.is_jwt() {
-        let ok = req
-            .sms_code
-            .as_deref()
-            .is_some_and(|jwt| ctx.jwt.verify(jwt, &phone));
+        let confirmed = req
+            .proof
+            .as_ref()
+            .and_then(|proof| env.jwt.verify(proof.jwt(), &phone, env.now));
+        let ok = match confirmed {
+            Some(c) => spent::first_use(conn, &c, env.now)?,
+            None => false,
+        };
         if !ok {
             count_failure(conn, client_id)?;
             return Err(AuthError::InvalidJwtCode.into());
         }
     } else {
         let issued = row.code_at.unwrap_or(0);
-        if ctx.now - issued >= ctx.cfg.code_ttl_secs as i64 * 1000 {
+        if env.now - issued >= env.cfg.code_ttl_secs as i64 * 1000 {
             return Err(AuthError::CodeExpired.into());
         }
-        let ok = match (&req.sms_code, &row.code_hash) {
-            (Some(code), Some(stored)) => {
-                ctx.key.matches(client_id, &Code::from_text(code), stored)
-            }
+        let ok = match (&req.proof, &row.code_hash) {
+            (Some(proof), Some(stored)) => env.key.matches(client_id, &proof.code(), stored),
             _ => false,
         };
         if !ok {
@@ -80,9 +91,8 @@ pub fn verify(
             return Err(AuthError::InvalidSmsCode.into());
         }
     }
-    let new_id = logged_in_id(client_id);
     // The account's profile is created at its first login, in this transaction.
-    let person_id = crate::profile::ensure(conn, &row.phone, ctx.now)?;
+    let person_id = crate::profile::ensure(conn, &row.phone, env.now)?;
     let replaced = if new_id == client_id {
         None
     } else {

@@ -6,20 +6,20 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection};
 
 use super::{
+    env::{Fail, ProfileEnv},
     rows::{self, Loaded},
-    Ctx, Fail,
 };
 use crate::profile::{
     answer::ProfileError,
-    request::{ProfileRequest, RosterEntry},
+    request::{AccountChange, Change, Update},
 };
 
 /// One planned change to an account.
 enum Step<'a> {
     /// Create an account from this entry.
-    Create(&'a RosterEntry),
+    Create(&'a AccountChange),
     /// Replace the given fields of account `id`.
-    Edit(i64, &'a RosterEntry),
+    Edit(i64, &'a AccountChange),
     /// Delete account `id`.
     Remove(i64),
 }
@@ -27,20 +27,20 @@ enum Step<'a> {
 /// Checks every entry against the profile's accounts and the limits; the steps to
 /// apply, in request order.
 fn plan<'a>(
-    ctx: &Ctx,
+    env: &ProfileEnv,
     known: Vec<i64>,
-    entries: &'a [RosterEntry],
+    entries: &'a [AccountChange],
 ) -> Result<Vec<Step<'a>>, ProfileError> {
     let mut live: BTreeSet<i64> = known.into_iter().collect();
     let mut created = 0usize;
     let mut steps = Vec::with_capacity(entries.len());
     for e in entries {
         let long =
-            |t: &Option<String>| t.as_ref().is_some_and(|t| t.len() > ctx.cfg.max_text_bytes);
+            |t: &Option<String>| t.as_ref().is_some_and(|t| t.len() > env.cfg.max_text_bytes);
         if long(&e.names) || long(&e.surnames) || long(&e.avatar) {
             return Err(ProfileError::DataTooLarge);
         }
-        steps.push(match (e.id, e.removes()) {
+        steps.push(match (e.id, e.remove) {
             (None, false) => {
                 created += 1;
                 Step::Create(e)
@@ -61,34 +61,52 @@ fn plan<'a>(
     if total == 0 {
         return Err(ProfileError::LastAccount);
     }
-    if total > ctx.cfg.max_accounts {
+    if total > env.cfg.max_accounts {
         return Err(ProfileError::TooManyAccounts);
     }
     Ok(steps)
 }
 
-/// `set` (`guarded` false) or `update` (`guarded` true) on the profile of `phone`.
-pub fn change(
+/// `set` on the profile of `phone`.
+pub fn set(conn: &Connection, env: &ProfileEnv, phone: &str, req: &Change) -> Result<Loaded, Fail> {
+    apply(conn, env, phone, req, |_| false)
+}
+
+/// `update` on the profile of `phone`: `set`, unless the stored update time is not
+/// the one the request saw.
+pub fn update(
     conn: &Connection,
-    ctx: &Ctx,
+    env: &ProfileEnv,
     phone: &str,
-    req: &ProfileRequest,
-    guarded: bool,
+    req: &Update,
+) -> Result<Loaded, Fail> {
+    apply(conn, env, phone, &req.change, |stored| {
+        req.update != Some(stored)
+    })
+}
+
+/// Applies `req` to the profile of `phone`, unless `stale` says its update time is.
+fn apply(
+    conn: &Connection,
+    env: &ProfileEnv,
+    phone: &str,
+    req: &Change,
+    stale: impl FnOnce(i64) -> bool,
 ) -> Result<Loaded, Fail> {
     let profile = rows::by_phone(conn, phone)?.ok_or(ProfileError::NotAuthorized)?;
-    if guarded && req.update != Some(profile.update) {
+    if stale(profile.update) {
         return Err(ProfileError::StaleUpdate.into());
     }
     if req
         .data
         .as_ref()
-        .is_some_and(|d| d.len() > ctx.cfg.max_data_bytes)
+        .is_some_and(|d| d.len() > env.cfg.max_data_bytes)
     {
         return Err(ProfileError::DataTooLarge.into());
     }
     let known = rows::account_ids(conn, &profile.person_id)?;
-    let steps = plan(ctx, known, &req.accounts)?;
-    let update = rows::next_update(profile.update, ctx.now);
+    let steps = plan(env, known, &req.accounts)?;
+    let update = rows::next_update(profile.update, env.now);
     conn.prepare_cached(
         "UPDATE profile SET data = COALESCE(?1, data), update_ms = ?2 WHERE person_id = ?3",
     )?
@@ -107,7 +125,7 @@ pub fn change(
                     e.surnames,
                     e.avatar,
                     update,
-                    ctx.now
+                    env.now
                 ])?;
             }
             Step::Edit(id, e) => {

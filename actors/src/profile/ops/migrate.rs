@@ -1,15 +1,15 @@
 //! `migration` and `confirm`: a code sent by SMS to the new phone (with Auth's code
-//! length, TTL, attempts and send limits), then the account moves there: profile,
+//! length, TTL, attempts, allowed countries, send limits and spend budgets), then the account moves there: profile,
 //! accounts and every logged-in session, in one transaction.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
+    env::{Fail, ProfileEnv},
     rows::{self, Loaded},
-    Ctx, Fail,
 };
 use crate::{
-    auth::send::{self, SendCode},
+    codes::{self, MaySend, SendCode},
     phone::Phone,
     profile::answer::ProfileError,
     secret::Code,
@@ -51,35 +51,31 @@ fn scope(person_id: &str, new_phone: &str) -> String {
     format!("migrate:{person_id}:{new_phone}")
 }
 
-/// The new phone in the request's phone slot.
-fn target(slot: Option<&str>) -> Result<Phone, Fail> {
-    Phone::parse(slot.unwrap_or("")).map_err(|_| ProfileError::InvalidPhone.into())
-}
-
-/// `migration`: records a fresh code for moving `phone`'s account to the phone in
-/// `slot` (replacing an earlier pending migration); the code to send, `None` for a
-/// test number.
+/// `migration`: records a fresh code for moving `phone`'s account to `to` (replacing
+/// an earlier pending migration); the code to send, `None` for a test number.
 pub fn start_migration(
     conn: &Connection,
-    ctx: &Ctx,
+    env: &ProfileEnv,
     phone: &str,
-    slot: Option<&str>,
+    to: Option<Phone>,
 ) -> Result<Option<SendCode>, Fail> {
-    let new = target(slot)?;
+    let new = to.ok_or(ProfileError::InvalidPhone)?;
     let profile = rows::by_phone(conn, phone)?.ok_or(ProfileError::NotAuthorized)?;
     if rows::taken(conn, new.as_str())? {
         return Err(ProfileError::PhoneTaken.into());
     }
     let last_send = pending(conn, &profile.person_id)?.and_then(|p| p.last_send);
     let (code, test) =
-        send::new_code(&ctx.auth, new.as_str()).map_err(|_| ProfileError::Unavailable)?;
+        codes::new_code(&env.auth, new.as_str()).map_err(|_| ProfileError::Unavailable)?;
     if !test {
-        if !send::may_send(conn, &ctx.auth, ctx.now, new.as_str(), last_send)? {
-            return Err(ProfileError::TooManyRequests.into());
+        match codes::may_send(conn, &env.auth, env.now, new.as_str(), last_send)? {
+            MaySend::Yes => {}
+            MaySend::Limited => return Err(ProfileError::TooManyRequests.into()),
+            MaySend::NotAllowed => return Err(ProfileError::InvalidPhone.into()),
         }
-        send::record_send(conn, ctx.now, new.as_str())?;
+        codes::record_send(conn, &env.auth, env.now, new.as_str())?;
     }
-    let hash = ctx
+    let hash = env
         .key
         .hash(&scope(&profile.person_id, new.as_str()), &code);
     conn.prepare_cached(
@@ -91,37 +87,34 @@ pub fn start_migration(
         profile.person_id,
         new.as_str(),
         hash.to_vec(),
-        ctx.now,
-        if test { last_send } else { Some(ctx.now) }
+        env.now,
+        if test { last_send } else { Some(env.now) }
     ])?;
     Ok((!test).then_some(SendCode { phone: new, code }))
 }
 
-/// `confirm`: checks the code in `data` for the pending move of `phone`'s account to
-/// the phone in `slot`, and moves it. A wrong code is counted (and that count kept).
+/// `confirm`: checks `code` for the pending move of `phone`'s account to `to`, and
+/// moves it. A wrong code (or none) is counted (and that count kept).
 pub fn confirm(
     conn: &Connection,
-    ctx: &Ctx,
+    env: &ProfileEnv,
     phone: &str,
-    slot: Option<&str>,
-    data: Option<&[u8]>,
+    to: Option<&Phone>,
+    code: Option<&Code>,
 ) -> Result<Loaded, Fail> {
-    let new = target(slot)?;
+    let new = to.ok_or(ProfileError::InvalidPhone)?;
     let profile = rows::by_phone(conn, phone)?.ok_or(ProfileError::NotAuthorized)?;
     let p = pending(conn, &profile.person_id)?
         .filter(|p| p.new_phone == new.as_str())
         .ok_or(ProfileError::SessionNotFound)?;
-    if p.attempts >= i64::from(ctx.auth.max_attempts) {
+    if p.attempts >= i64::from(env.auth.max_attempts) {
         return Err(ProfileError::AttemptsExpired.into());
     }
-    if ctx.now - p.code_at >= ctx.auth.code_ttl_secs as i64 * 1000 {
+    if env.now - p.code_at >= env.auth.code_ttl_secs as i64 * 1000 {
         return Err(ProfileError::CodeExpired.into());
     }
-    let code = data
-        .and_then(|d| std::str::from_utf8(d).ok())
-        .map(Code::from_text);
     let scope = scope(&profile.person_id, new.as_str());
-    if !code.is_some_and(|c| ctx.key.matches(&scope, &c, &p.code_hash)) {
+    if !code.is_some_and(|c| env.key.matches(&scope, c, &p.code_hash)) {
         conn.prepare_cached(
             "UPDATE profile_migration SET attempts = attempts + 1 WHERE person_id = ?1",
         )?
@@ -131,13 +124,13 @@ pub fn confirm(
     if rows::taken(conn, new.as_str())? {
         return Err(ProfileError::PhoneTaken.into());
     }
-    let update = rows::next_update(profile.update, ctx.now);
+    let update = rows::next_update(profile.update, env.now);
     conn.prepare_cached("UPDATE profile SET phone = ?1, update_ms = ?2 WHERE person_id = ?3")?
         .execute(params![new.as_str(), update, profile.person_id])?;
     conn.prepare_cached("UPDATE roster_account SET update_ms = ?1 WHERE person_id = ?2")?
         .execute(params![update, profile.person_id])?;
     conn.prepare_cached("DELETE FROM profile_migration WHERE person_id = ?1")?
         .execute(params![profile.person_id])?;
-    crate::auth::sessions::move_phone(conn, phone, new.as_str())?;
+    crate::sessions::move_phone(conn, phone, new.as_str())?;
     Ok(rows::load(conn, new.as_str())?.ok_or(ProfileError::NotAuthorized)?)
 }

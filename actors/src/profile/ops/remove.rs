@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{rows, Fail};
+use super::{env::Fail, rows};
 use crate::profile::answer::ProfileError;
 
 /// Deletes the account of `phone`; the profile as it was, with the sessions that
@@ -19,6 +19,6 @@ pub fn remove(conn: &Connection, phone: &str) -> Result<rows::Loaded, Fail> {
     ] {
         conn.prepare_cached(sql)?.execute(params![person])?;
     }
-    crate::auth::sessions::delete_phone(conn, phone)?;
+    crate::sessions::delete_phone(conn, phone)?;
     Ok(loaded)
 }

@@ -84,7 +84,7 @@ pub fn load(conn: &Connection, phone: &str) -> rusqlite::Result<Option<Loaded>> 
         return Ok(None);
     };
     let accounts = accounts(conn, &p)?;
-    let sessions = crate::auth::sessions::logged_in_ids(conn, &p.phone)?;
+    let sessions = crate::sessions::logged_in_ids(conn, &p.phone)?;
     Ok(Some(Loaded {
         view: ProfileView {
             phone: p.phone,

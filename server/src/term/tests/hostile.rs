@@ -51,7 +51,10 @@ fn length_prefixes_are_checked_against_the_bytes_left() {
         let mut p = vec![131, tag];
         p.extend_from_slice(&huge);
         assert!(refused(&p).contains("max_list_len"), "tag {tag}");
-        let mut p = vec![131, tag, 0, 0, 0x27, 0x10];
+        // Within max_list_len, far beyond the bytes left.
+        let n = Limits::default().max_list_len as u32;
+        let mut p = vec![131, tag];
+        p.extend_from_slice(&n.to_be_bytes());
         p.push(106);
         assert!(refused(&p).contains("truncated"), "tag {tag}");
     }

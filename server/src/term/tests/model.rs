@@ -4,7 +4,7 @@
 use eetf::{Atom, BigInteger, Binary, ByteList, FixInteger, List, Term, Tuple};
 
 use super::support::Style;
-use crate::term::{AuthRequest, IoResult, ProfileRequest, Reply, RosterEntry, Tail};
+use crate::term::{AuthSlots, IoResult, ProfileSlots, Reply, RosterSlots, Tail};
 
 /// Picks encoding choices from a seed, so one generated value covers many forms.
 pub struct Pick(pub u64);
@@ -78,7 +78,7 @@ pub fn style(p: &mut Pick) -> Style {
     }
 }
 
-pub fn auth_term(r: &AuthRequest, p: &mut Pick) -> Term {
+pub fn auth_term(r: &AuthSlots, p: &mut Pick) -> Term {
     let user_id = match &r.user_id {
         Some(u)
             if u.parse::<i64>()
@@ -126,7 +126,7 @@ pub fn auth_term(r: &AuthRequest, p: &mut Pick) -> Term {
     Term::from(Tuple::from(fields))
 }
 
-pub fn roster_term(e: &RosterEntry, p: &mut Pick) -> Term {
+pub fn roster_term(e: &RosterSlots, p: &mut Pick) -> Term {
     let bare = e.names.is_none()
         && e.surnames.is_none()
         && e.phone.is_none()
@@ -153,7 +153,7 @@ pub fn roster_term(e: &RosterEntry, p: &mut Pick) -> Term {
     ]))
 }
 
-pub fn profile_term(r: &ProfileRequest, p: &mut Pick) -> Term {
+pub fn profile_term(r: &ProfileSlots, p: &mut Pick) -> Term {
     let phone = decorate_phone(&r.phone, p);
     let data = match &r.data {
         None => absent(p),

@@ -5,21 +5,21 @@ use proptest::prelude::*;
 use super::model::{auth_term, profile_term, reply_term, style, Pick};
 use super::strategies::{auth_record, auth_request, profile_request, reply};
 use super::support::etf;
-use crate::term::{decode, encode, AuthRequest, Limits, Reply, Request};
+use crate::term::{encode, read, AuthSlots, Limits, Record, Reply};
 
 proptest! {
     #[test]
     fn auth_requests_round_trip(r in auth_request(), seed in 1u64..) {
         let mut p = Pick(seed);
         let bytes = etf(&auth_term(&r, &mut p), style(&mut p));
-        prop_assert_eq!(decode(&bytes, &Limits::default()), Ok(Request::Auth(r)));
+        prop_assert_eq!(read(&bytes, &Limits::default()), Ok(Record::Auth(r)));
     }
 
     #[test]
     fn profile_requests_round_trip(r in profile_request(), seed in 1u64..) {
         let mut p = Pick(seed);
         let bytes = etf(&profile_term(&r, &mut p), style(&mut p));
-        prop_assert_eq!(decode(&bytes, &Limits::default()), Ok(Request::Profile(r)));
+        prop_assert_eq!(read(&bytes, &Limits::default()), Ok(Record::Profile(r)));
     }
 
     #[test]
@@ -34,7 +34,7 @@ proptest! {
     #[test]
     fn auth_replies_read_back_as_auth_requests(a in auth_record()) {
         let bytes = encode(&Reply::Auth(a.clone()));
-        let want = AuthRequest {
+        let want = AuthSlots {
             token: a.token,
             dev_key: a.dev_key,
             user_id: a.user_id,
@@ -50,6 +50,6 @@ proptest! {
             created: a.created,
             last_online: a.last_online,
         };
-        prop_assert_eq!(decode(&bytes, &Limits::default()), Ok(Request::Auth(want)));
+        prop_assert_eq!(read(&bytes, &Limits::default()), Ok(Record::Auth(want)));
     }
 }

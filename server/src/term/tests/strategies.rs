@@ -4,8 +4,8 @@ use proptest::prelude::*;
 use proptest::{collection::vec, option, sample::select};
 
 use crate::term::{
-    AuthRecord, AuthRequest, AuthType, IoResult, Os, ProfileRecord, ProfileRequest, ProfileStatus,
-    Reply, RosterEntry, RosterRecord, Tail,
+    AuthRecord, AuthSlots, AuthType, IoResult, Os, ProfileRecord, ProfileSlots, ProfileStatus,
+    Reply, RosterRecord, RosterSlots, Tail,
 };
 
 pub fn opt_text() -> impl Strategy<Value = Option<String>> {
@@ -24,7 +24,7 @@ pub fn name() -> impl Strategy<Value = String> {
     "[a-zé_]{1,10}"
 }
 
-pub fn auth_request() -> impl Strategy<Value = AuthRequest> {
+pub fn auth_request() -> impl Strategy<Value = AuthSlots> {
     let head = (
         opt_text(),
         opt_text(),
@@ -43,7 +43,7 @@ pub fn auth_request() -> impl Strategy<Value = AuthRequest> {
         nonzero(),
         nonzero(),
     );
-    (head, tail).prop_map(|(h, t)| AuthRequest {
+    (head, tail).prop_map(|(h, t)| AuthSlots {
         token: h.0,
         dev_key: h.1,
         user_id: h.2,
@@ -61,10 +61,10 @@ pub fn auth_request() -> impl Strategy<Value = AuthRequest> {
     })
 }
 
-pub fn roster_entry() -> impl Strategy<Value = RosterEntry> {
-    let bare = any::<i64>().prop_map(|id| RosterEntry {
+pub fn roster_entry() -> impl Strategy<Value = RosterSlots> {
+    let bare = any::<i64>().prop_map(|id| RosterSlots {
         id: Some(id),
-        ..RosterEntry::default()
+        ..RosterSlots::default()
     });
     let full = (
         nonzero(),
@@ -76,7 +76,7 @@ pub fn roster_entry() -> impl Strategy<Value = RosterEntry> {
         option::of("[a-z]{1,8}"),
     )
         .prop_map(
-            |(id, names, surnames, phone, avatar, update, status)| RosterEntry {
+            |(id, names, surnames, phone, avatar, update, status)| RosterSlots {
                 id,
                 names,
                 surnames,
@@ -89,7 +89,7 @@ pub fn roster_entry() -> impl Strategy<Value = RosterEntry> {
     prop_oneof![bare, full]
 }
 
-pub fn profile_request() -> impl Strategy<Value = ProfileRequest> {
+pub fn profile_request() -> impl Strategy<Value = ProfileSlots> {
     (
         phone(),
         option::of(vec(any::<u8>(), 1..20)),
@@ -100,7 +100,7 @@ pub fn profile_request() -> impl Strategy<Value = ProfileRequest> {
         select(ProfileStatus::ALL.to_vec()),
     )
         .prop_map(
-            |(phone, data, person_id, accounts, update, presence, status)| ProfileRequest {
+            |(phone, data, person_id, accounts, update, presence, status)| ProfileSlots {
                 phone,
                 data,
                 person_id,

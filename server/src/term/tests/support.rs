@@ -1,15 +1,15 @@
-//! Shared test helpers: empty requests to fill in, and the Erlang-made vectors.
+//! Shared test helpers: empty records to fill in, and the Erlang-made vectors.
 
-use crate::term::{AuthRequest, AuthType, ProfileRequest, ProfileStatus};
+use crate::term::{AuthSlots, AuthType, ProfileSlots, ProfileStatus};
 
-/// An `'Auth'` request with every field absent.
-pub fn auth(kind: AuthType) -> AuthRequest {
-    AuthRequest::new(kind)
+/// An `'Auth'` record with every slot but the type absent.
+pub fn auth(kind: AuthType) -> AuthSlots {
+    AuthSlots::new(kind)
 }
 
-/// A `'Profile'` request with every field absent.
-pub fn profile(status: ProfileStatus) -> ProfileRequest {
-    ProfileRequest::new(status)
+/// A `'Profile'` record with every slot but the status absent.
+pub fn profile(status: ProfileStatus) -> ProfileSlots {
+    ProfileSlots::new(status)
 }
 
 /// `Some(s.to_owned())`.

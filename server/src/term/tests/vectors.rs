@@ -1,24 +1,24 @@
-//! Payloads made by Erlang/OTP (`vectors/make_vectors.escript`) decode to the
-//! expected typed requests.
+//! Payloads made by Erlang/OTP (`vectors/make_vectors.escript`) read to the
+//! expected records, slot by slot (`typed.rs` checks what requests they make).
 
 use super::support::{auth, profile, s, vector, VECTORS};
 use crate::term::{
-    decode, AuthRequest, AuthType, InvalidData, Limits, Os, ProfileStatus, Request, RosterEntry,
+    read, AuthSlots, AuthType, InvalidData, Limits, Os, ProfileStatus, Record, RosterSlots,
 };
 
-fn ok(name: &str) -> Request {
-    decode(vector(name), &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+fn ok(name: &str) -> Record {
+    read(vector(name), &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn bad(name: &str) -> InvalidData {
-    match decode(vector(name), &Limits::default()) {
+    match read(vector(name), &Limits::default()) {
         Ok(r) => panic!("{name} decoded to {r:?}"),
         Err(e) => e,
     }
 }
 
-fn full() -> AuthRequest {
-    AuthRequest {
+fn full() -> AuthSlots {
+    AuthSlots {
         token: s("tok-15"),
         dev_key: s("NEXUS1"),
         user_id: s("42"),
@@ -36,8 +36,8 @@ fn full() -> AuthRequest {
     }
 }
 
-fn reg_jwt() -> Request {
-    Request::Auth(AuthRequest {
+fn reg_jwt() -> Record {
+    Record::Auth(AuthSlots {
         phone: s("380001122"),
         services: vec!["jwt".into()],
         ..auth(AuthType::Reg)
@@ -60,26 +60,26 @@ fn every_vector_file_is_checked() {
 
 #[test]
 fn auth_every_arity() {
-    let phone_only = AuthRequest {
+    let phone_only = AuthSlots {
         phone: s("380001122"),
         ..auth(AuthType::Reg)
     };
-    assert_eq!(ok("auth_10_reg"), Request::Auth(phone_only));
-    let voice = AuthRequest {
+    assert_eq!(ok("auth_10_reg"), Record::Auth(phone_only));
+    let voice = AuthSlots {
         token: s("tok-11"),
         services: vec!["ua".into()],
         ..auth(AuthType::Voice)
     };
-    assert_eq!(ok("auth_11_voice"), Request::Auth(voice));
+    assert_eq!(ok("auth_11_voice"), Record::Auth(voice));
     assert_eq!(ok("auth_12_reg_jwt"), reg_jwt());
-    let push = AuthRequest {
+    let push = AuthSlots {
         token: s("tok-13"),
         push: s("apns-token"),
         os: Some(Os::Ios),
         ..auth(AuthType::Push)
     };
-    assert_eq!(ok("auth_13_push"), Request::Auth(push));
-    let login = AuthRequest {
+    assert_eq!(ok("auth_13_push"), Record::Auth(push));
+    let login = AuthSlots {
         token: s("tok-14"),
         dev_key: s("APPLE1"),
         user_id: s("emqttd_1"),
@@ -89,8 +89,8 @@ fn auth_every_arity() {
         created: Some(1_700_000_000_000),
         ..auth(AuthType::Login)
     };
-    assert_eq!(ok("auth_14_login"), Request::Auth(login));
-    assert_eq!(ok("auth_15_verify"), Request::Auth(full()));
+    assert_eq!(ok("auth_14_login"), Record::Auth(login));
+    assert_eq!(ok("auth_15_verify"), Record::Auth(full()));
 }
 
 #[test]
@@ -101,10 +101,10 @@ fn auth_every_atom_encoding() {
     assert_eq!(v("auth_atoms_115")[3], 115);
     assert_eq!(v("auth_atoms_118")[3], 118);
     assert_eq!(v("auth_atoms_100")[3], 100);
-    assert_eq!(ok("auth_15_atoms_119"), Request::Auth(full()));
+    assert_eq!(ok("auth_15_atoms_119"), Record::Auth(full()));
     assert_eq!(ok("auth_12_otp_default"), reg_jwt());
     let with = |service: &str| {
-        Request::Auth(AuthRequest {
+        Record::Auth(AuthSlots {
             services: vec!["jwt".into(), service.into()],
             ..full()
         })
@@ -117,7 +117,7 @@ fn auth_every_atom_encoding() {
 #[test]
 fn auth_charlists() {
     assert!(vector("auth_charlists").windows(2).any(|w| w == [107, 0]));
-    let cl = AuthRequest {
+    let cl = AuthSlots {
         token: s("tok-cl"),
         dev_key: s("dev"),
         phone: s("380001122"),
@@ -125,19 +125,19 @@ fn auth_charlists() {
         os: Some(Os::Ios),
         ..auth(AuthType::Resend)
     };
-    assert_eq!(ok("auth_charlists"), Request::Auth(cl));
-    let small = AuthRequest {
+    assert_eq!(ok("auth_charlists"), Record::Auth(cl));
+    let small = AuthSlots {
         token: s("tok-si"),
         phone: s("380001122"),
         ..auth(AuthType::Login)
     };
     assert_eq!(vector("auth_charlist_small_ints")[9], 108, "LIST_EXT token");
-    assert_eq!(ok("auth_charlist_small_ints"), Request::Auth(small));
+    assert_eq!(ok("auth_charlist_small_ints"), Record::Auth(small));
 }
 
 #[test]
 fn auth_integers_and_absent_forms() {
-    let ints = AuthRequest {
+    let ints = AuthSlots {
         token: s("tok-int"),
         user_id: s("70000"),
         attempts: Some(300),
@@ -145,8 +145,8 @@ fn auth_integers_and_absent_forms() {
         last_online: Some(-5),
         ..auth(AuthType::Verify)
     };
-    assert_eq!(ok("auth_integers"), Request::Auth(ints));
-    let small = AuthRequest {
+    assert_eq!(ok("auth_integers"), Record::Auth(ints));
+    let small = AuthSlots {
         token: s("tok-s"),
         user_id: s("7"),
         attempts: Some(5),
@@ -154,49 +154,49 @@ fn auth_integers_and_absent_forms() {
         last_online: Some(1),
         ..auth(AuthType::Verify)
     };
-    assert_eq!(ok("auth_small_ints"), Request::Auth(small));
-    assert_eq!(ok("auth_absent_forms"), Request::Auth(auth(AuthType::List)));
+    assert_eq!(ok("auth_small_ints"), Record::Auth(small));
+    assert_eq!(ok("auth_absent_forms"), Record::Auth(auth(AuthType::List)));
 }
 
 #[test]
 fn compressed_terms() {
     assert_eq!(vector("auth_compressed")[1], 80);
     let comments = "compress me ".repeat(40);
-    let expected = AuthRequest {
+    let expected = AuthSlots {
         comments: Some(comments),
         ..full()
     };
-    assert_eq!(ok("auth_compressed"), Request::Auth(expected));
+    assert_eq!(ok("auth_compressed"), Record::Auth(expected));
     assert_eq!(vector("profile_compressed")[1], 80);
-    let set = crate::term::ProfileRequest {
+    let set = crate::term::ProfileSlots {
         data: Some(b"data".repeat(500)),
         ..profile(ProfileStatus::Set)
     };
-    assert_eq!(ok("profile_compressed"), Request::Profile(set));
+    assert_eq!(ok("profile_compressed"), Record::Profile(set));
     let tight = Limits {
         max_decompressed_bytes: 100,
         ..Limits::default()
     };
-    assert!(decode(vector("profile_compressed"), &tight).is_err());
+    assert!(read(vector("profile_compressed"), &tight).is_err());
 }
 
 #[test]
 fn profile_every_arity() {
     assert_eq!(
         ok("profile_6_get"),
-        Request::Profile(profile(ProfileStatus::Get))
+        Record::Profile(profile(ProfileStatus::Get))
     );
-    let update = crate::term::ProfileRequest {
+    let update = crate::term::ProfileSlots {
         phone: s("380001122"),
         update: Some(1_700_000_000_000),
         ..profile(ProfileStatus::Update)
     };
-    assert_eq!(ok("profile_7_update"), Request::Profile(update));
-    let set = crate::term::ProfileRequest {
+    assert_eq!(ok("profile_7_update"), Record::Profile(update));
+    let set = crate::term::ProfileSlots {
         data: Some(b"opaque\x00\xff".to_vec()),
         person_id: s("person-1"),
         accounts: vec![
-            RosterEntry {
+            RosterSlots {
                 id: Some(1),
                 names: s("Ann"),
                 surnames: s("Lee"),
@@ -205,21 +205,21 @@ fn profile_every_arity() {
                 update: Some(1_700_000_000_000),
                 status: None,
             },
-            RosterEntry {
+            RosterSlots {
                 names: s("Новий"),
-                ..RosterEntry::default()
+                ..RosterSlots::default()
             },
-            RosterEntry {
+            RosterSlots {
                 id: Some(7),
                 status: s("remove"),
-                ..RosterEntry::default()
+                ..RosterSlots::default()
             },
         ],
         update: Some(1_700_000_000_000),
         presence: s("online"),
         ..profile(ProfileStatus::Set)
     };
-    assert_eq!(ok("profile_8_set"), Request::Profile(set));
+    assert_eq!(ok("profile_8_set"), Record::Profile(set));
 }
 
 #[test]
@@ -227,37 +227,37 @@ fn profile_accounts_ids_and_other_statuses() {
     let ids = |values: &[i64]| {
         values
             .iter()
-            .map(|&id| RosterEntry {
+            .map(|&id| RosterSlots {
                 id: Some(id),
-                ..RosterEntry::default()
+                ..RosterSlots::default()
             })
             .collect::<Vec<_>>()
     };
     assert_eq!(vector("profile_8_ids_string_ext")[16], 107);
-    let Request::Profile(p) = ok("profile_8_ids_string_ext") else {
+    let Record::Profile(p) = ok("profile_8_ids_string_ext") else {
         panic!("not a profile")
     };
     assert_eq!(p.accounts, ids(&[1, 2]));
-    let Request::Profile(p) = ok("profile_8_ids_list") else {
+    let Record::Profile(p) = ok("profile_8_ids_list") else {
         panic!("not a profile")
     };
     assert_eq!(p.accounts, ids(&[1, 300, 5_000_000_000]));
-    let migrate = crate::term::ProfileRequest {
+    let migrate = crate::term::ProfileSlots {
         phone: s("380009999"),
         ..profile(ProfileStatus::Migration)
     };
-    assert_eq!(ok("profile_8_migrate"), Request::Profile(migrate));
-    let email = crate::term::ProfileRequest {
+    assert_eq!(ok("profile_8_migrate"), Record::Profile(migrate));
+    let email = crate::term::ProfileSlots {
         data: Some(b"a@b.c".to_vec()),
         ..profile(ProfileStatus::Email)
     };
-    assert_eq!(ok("profile_8_email_charlist"), Request::Profile(email));
-    let confirm = crate::term::ProfileRequest {
+    assert_eq!(ok("profile_8_email_charlist"), Record::Profile(email));
+    let confirm = crate::term::ProfileSlots {
         phone: s("380009999"),
         data: Some(b"903182".to_vec()),
         ..profile(ProfileStatus::Confirm)
     };
-    assert_eq!(ok("profile_7_confirm_atoms_115"), Request::Profile(confirm));
+    assert_eq!(ok("profile_7_confirm_atoms_115"), Record::Profile(confirm));
 }
 
 #[test]

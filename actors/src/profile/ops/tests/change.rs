@@ -34,11 +34,30 @@ fn the_caller_must_hold_the_live_token_and_name_its_own_phone() {
     ] {
         assert_eq!(err(caller_phone(&c, id, tok)), ProfileError::NotAuthorized);
     }
-    own_phone(None, "380500000002").unwrap();
-    own_phone(Some("+380500000002"), "380500000002").unwrap();
+    let slot = |text| PhoneSlot::parse(Some(text));
+    own_phone(&PhoneSlot::Absent, "380500000002").unwrap();
+    own_phone(&slot("+380500000002"), "380500000002").unwrap();
     for other in ["380500000003", "junk"] {
         assert_eq!(
-            own_phone(Some(other), "380500000002").unwrap_err(),
+            own_phone(&slot(other), "380500000002").unwrap_err(),
+            ProfileError::NotAuthorized
+        );
+    }
+    // Acting for the session's phone: the live token, and the slot where it names
+    // the caller's own account.
+    let token = Some("tok-emqttd_a");
+    assert_eq!(
+        acting_phone(&c, "emqttd_a", token, None).unwrap(),
+        "380500000002"
+    );
+    acting_phone(&c, "emqttd_a", token, Some(&slot("380500000002"))).unwrap();
+    for (tok, own) in [
+        (Some("stale"), None),
+        (token, Some(slot("380500000003"))),
+        (token, Some(PhoneSlot::NotAPhone)),
+    ] {
+        assert_eq!(
+            err(acting_phone(&c, "emqttd_a", tok, own.as_ref())),
             ProfileError::NotAuthorized
         );
     }
@@ -50,12 +69,11 @@ fn set_creates_edits_and_removes_accounts_with_strictly_increasing_updates() {
     login(&c, "emqttd_a", "380500000004", 5_000);
     let first = view(&c, "380500000004").view.accounts[0].id;
     // Two changes in the same millisecond still get distinct, increasing times.
-    let a = change(
+    let a = set(
         &c,
         &ctx(5_000),
         "380500000004",
-        &set(vec![named(None, "Ann")], Some(b"d1")),
-        false,
+        &edits(vec![named(None, "Ann")], Some(b"d1")),
     )
     .unwrap();
     assert_eq!(a.view.update, 5_001);
@@ -64,12 +82,11 @@ fn set_creates_edits_and_removes_accounts_with_strictly_increasing_updates() {
     let second = a.view.accounts[1].id;
     assert!(second > first);
     assert_eq!(a.view.accounts[1].update, 5_001);
-    let b = change(
+    let b = set(
         &c,
         &ctx(5_000),
         "380500000004",
-        &set(vec![named(Some(first), "Bob"), removing(second)], None),
-        false,
+        &edits(vec![named(Some(first), "Bob"), removing(second)], None),
     )
     .unwrap();
     assert_eq!(b.view.update, 5_002);
@@ -78,23 +95,16 @@ fn set_creates_edits_and_removes_accounts_with_strictly_increasing_updates() {
     assert_eq!(b.view.accounts[0].names.as_deref(), Some("Bob"));
     assert_eq!(b.view.accounts[0].update, 5_002);
     // A bare id names an account without changing it.
-    let bare = RosterEntry {
+    let bare = AccountChange {
         id: Some(first),
-        ..RosterEntry::default()
+        ..AccountChange::default()
     };
-    let c2 = change(
-        &c,
-        &ctx(5_000),
-        "380500000004",
-        &set(vec![bare], None),
-        false,
-    )
-    .unwrap();
+    let c2 = set(&c, &ctx(5_000), "380500000004", &edits(vec![bare], None)).unwrap();
     assert_eq!(c2.view.update, 5_003);
     assert_eq!(c2.view.accounts[0].update, 5_002);
     assert_eq!(c2.view.accounts[0].names.as_deref(), Some("Bob"));
     // The clock wins when it is ahead.
-    let later = change(&c, &ctx(9_000), "380500000004", &set(vec![], None), false).unwrap();
+    let later = set(&c, &ctx(9_000), "380500000004", &edits(vec![], None)).unwrap();
     assert_eq!(later.view.update, 9_000);
 }
 
@@ -105,43 +115,43 @@ fn refused_sets_change_nothing() {
     let before = view(&c, "380500000005").view;
     let only = before.accounts[0].id;
     let cases = [
-        (set(vec![removing(only)], None), ProfileError::LastAccount),
+        (edits(vec![removing(only)], None), ProfileError::LastAccount),
         (
-            set(
+            edits(
                 vec![named(None, "New"), removing(only), removing(only)],
                 None,
             ),
             ProfileError::AccountNotFound,
         ),
         (
-            set(vec![named(Some(9_999), "X")], None),
+            edits(vec![named(Some(9_999), "X")], None),
             ProfileError::AccountNotFound,
         ),
         (
-            set(
-                vec![RosterEntry {
-                    status: Some("remove".into()),
-                    ..RosterEntry::default()
+            edits(
+                vec![AccountChange {
+                    remove: true,
+                    ..AccountChange::default()
                 }],
                 None,
             ),
             ProfileError::AccountNotFound,
         ),
         (
-            set(
+            edits(
                 vec![named(None, "a"), named(None, "b"), named(None, "c")],
                 None,
             ),
             ProfileError::TooManyAccounts,
         ),
-        (set(vec![], Some(&[0; 17])), ProfileError::DataTooLarge),
+        (edits(vec![], Some(&[0; 17])), ProfileError::DataTooLarge),
         (
-            set(vec![named(None, "123456789")], None),
+            edits(vec![named(None, "123456789")], None),
             ProfileError::DataTooLarge,
         ),
         // A valid first step does not survive a refused second one.
         (
-            set(
+            edits(
                 vec![named(Some(only), "Kept?"), named(Some(42), "x")],
                 Some(b"new"),
             ),
@@ -149,16 +159,15 @@ fn refused_sets_change_nothing() {
         ),
     ];
     for (req, want) in cases {
-        assert_eq!(err(change(&c, &ctx(1), "380500000005", &req, false)), want);
+        assert_eq!(err(set(&c, &ctx(1), "380500000005", &req)), want);
     }
     assert_eq!(view(&c, "380500000005").view, before);
     // Removing the only account while creating another is fine.
-    let ok = change(
+    let ok = set(
         &c,
         &ctx(2),
         "380500000005",
-        &set(vec![named(None, "New"), removing(only)], Some(&[1; 16])),
-        false,
+        &edits(vec![named(None, "New"), removing(only)], Some(&[1; 16])),
     )
     .unwrap();
     assert_eq!(ok.view.accounts.len(), 1);
@@ -169,26 +178,25 @@ fn refused_sets_change_nothing() {
 fn update_needs_the_stored_update_time() {
     let c = db();
     login(&c, "emqttd_a", "380500000006", 100);
-    let mut req = ProfileRequest {
+    let mut req = Update {
+        change: edits(vec![], Some(b"x")),
         update: Some(99),
-        ..set(vec![], Some(b"x"))
     };
-    req.status = ProfileStatus::Update;
     assert_eq!(
-        err(change(&c, &ctx(200), "380500000006", &req, true)),
+        err(update(&c, &ctx(200), "380500000006", &req)),
         ProfileError::StaleUpdate
     );
     req.update = None;
     assert_eq!(
-        err(change(&c, &ctx(200), "380500000006", &req, true)),
+        err(update(&c, &ctx(200), "380500000006", &req)),
         ProfileError::StaleUpdate
     );
     req.update = Some(100);
-    let won = change(&c, &ctx(200), "380500000006", &req, true).unwrap();
+    let won = update(&c, &ctx(200), "380500000006", &req).unwrap();
     assert_eq!(won.view.update, 200);
     // The same request again (a racing twin) is now stale.
     assert_eq!(
-        err(change(&c, &ctx(200), "380500000006", &req, true)),
+        err(update(&c, &ctx(200), "380500000006", &req)),
         ProfileError::StaleUpdate
     );
 }
@@ -199,8 +207,8 @@ fn remove_deletes_everything_and_a_new_login_starts_afresh() {
     let old = login(&c, "emqttd_a", "380500000007", 0);
     login(&c, "emqttd_b", "380500000007", 0);
     let old_account = view(&c, "380500000007").view.accounts[0].id;
-    email(&c, "380500000007", Some(b"a@b.cd")).unwrap();
-    start_migration(&c, &ctx(1), "380500000007", Some("99900111111")).unwrap();
+    email_data(&c, "380500000007", Some(b"a@b.cd")).unwrap();
+    migrate_to(&c, &ctx(1), "380500000007", Some("99900111111")).unwrap();
     let gone = remove(&c, "380500000007").unwrap();
     assert_eq!(gone.sessions, ["emqttd_a", "emqttd_b"]);
     assert!(load(&c, "380500000007").unwrap().is_none());
@@ -229,7 +237,7 @@ fn remove_deletes_everything_and_a_new_login_starts_afresh() {
 fn email_is_checked_and_kept_on_the_person() {
     let c = db();
     let person = login(&c, "emqttd_a", "380500000008", 0);
-    email(&c, "380500000008", Some(b"  ann.lee+x@mail.example.org ")).unwrap();
+    email_data(&c, "380500000008", Some(b"  ann.lee+x@mail.example.org ")).unwrap();
     let stored: String = c
         .query_row("SELECT email FROM person WHERE id = ?1", [&person], |r| {
             r.get(0)
@@ -249,13 +257,13 @@ fn email_is_checked_and_kept_on_the_person() {
         b"\xff@b.org",
     ] {
         assert_eq!(
-            err(email(&c, "380500000008", Some(bad))),
+            err(email_data(&c, "380500000008", Some(bad))),
             ProfileError::InvalidEmail,
             "{bad:?}"
         );
     }
     assert_eq!(
-        err(email(&c, "380500000008", None)),
+        err(email_data(&c, "380500000008", None)),
         ProfileError::InvalidEmail
     );
     assert!(!valid_email(&format!("{}@b.org", "a".repeat(65))));

@@ -6,7 +6,7 @@ use super::*;
 
 /// Starts a migration of `from` to a real (non-test) phone; the code that was sent.
 fn started(c: &Connection, now: i64, from: &str, to: &str) -> String {
-    let send = start_migration(c, &ctx(now), from, Some(to))
+    let send = migrate_to(c, &ctx(now), from, Some(to))
         .unwrap()
         .expect("a code to send");
     assert_eq!(send.phone.as_str(), to.trim_start_matches('+'));
@@ -21,7 +21,7 @@ fn migration_moves_profile_accounts_and_sessions() {
     let code = started(&c, 1_000, "380500000010", "+380500000011");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let confirm_with = |now, code: &str| {
-        confirm(
+        confirm_slots(
             &c,
             &ctx(now),
             "380500000010",
@@ -34,7 +34,7 @@ fn migration_moves_profile_accounts_and_sessions() {
         ProfileError::InvalidSmsCode
     );
     assert_eq!(
-        err(confirm(
+        err(confirm_slots(
             &c,
             &ctx(1_001),
             "380500000010",
@@ -44,7 +44,13 @@ fn migration_moves_profile_accounts_and_sessions() {
         ProfileError::SessionNotFound
     );
     assert_eq!(
-        err(confirm(&c, &ctx(1_001), "380500000010", Some("12"), None)),
+        err(confirm_slots(
+            &c,
+            &ctx(1_001),
+            "380500000010",
+            Some("12"),
+            None
+        )),
         ProfileError::InvalidPhone
     );
     let moved = confirm_with(1_002, &code).unwrap();
@@ -67,7 +73,7 @@ fn migration_moves_profile_accounts_and_sessions() {
     );
     // The code is spent.
     assert_eq!(
-        err(confirm(
+        err(confirm_slots(
             &c,
             &ctx(1_003),
             "380500000011",
@@ -83,7 +89,7 @@ fn migration_refusals() {
     let c = db();
     login(&c, "emqttd_a", "380500000020", 0);
     login(&c, "emqttd_z", "380500000029", 0);
-    let start = |now, to: Option<&str>| start_migration(&c, &ctx(now), "380500000020", to);
+    let start = |now, to: Option<&str>| migrate_to(&c, &ctx(now), "380500000020", to);
     assert_eq!(err(start(0, None)), ProfileError::InvalidPhone);
     assert_eq!(err(start(0, Some("12-34"))), ProfileError::InvalidPhone);
     assert_eq!(
@@ -112,7 +118,7 @@ fn migration_refusals() {
     let code = started(&c, 3_700_000, "380500000020", "380500000022");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let confirm_with = |now, code: &str| {
-        confirm(
+        confirm_slots(
             &c,
             &ctx(now),
             "380500000020",
@@ -133,7 +139,7 @@ fn migration_refusals() {
     // Expiry after code_ttl_secs.
     let code = started(&c, 3_800_000, "380500000020", "380500000023");
     assert_eq!(
-        err(confirm(
+        err(confirm_slots(
             &c,
             &ctx(3_800_000 + 900_000),
             "380500000020",
@@ -146,7 +152,7 @@ fn migration_refusals() {
     let code = started(&c, 3_900_000, "380500000020", "380500000024");
     login(&c, "emqttd_y", "380500000024", 3_900_001);
     assert_eq!(
-        err(confirm(
+        err(confirm_slots(
             &c,
             &ctx(3_900_002),
             "380500000020",
@@ -157,7 +163,7 @@ fn migration_refusals() {
     );
     // Test numbers: the fixed code, nothing sent.
     assert!(start(4_000_000, Some("99900123456")).unwrap().is_none());
-    confirm(
+    confirm_slots(
         &c,
         &ctx(4_000_001),
         "380500000020",

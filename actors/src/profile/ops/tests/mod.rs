@@ -9,15 +9,17 @@ use std::sync::Arc;
 
 use rusqlite::{params, Connection};
 
-use super::*;
+use super::{acting::caller_phone, *};
 use crate::{
-    auth::AuthConfig,
+    codes::{AuthConfig, SendCode},
+    phone::{Phone, PhoneSlot},
     profile::{
         answer::ProfileError,
         config::ProfileConfig,
-        request::{ProfileRequest, ProfileStatus, RosterEntry},
+        email::{valid_email, EmailAddress},
+        request::{AccountChange, Change, Update},
     },
-    secret::{CodeKey, Token},
+    secret::{Code, CodeKey, Token},
 };
 
 fn db() -> Connection {
@@ -28,10 +30,10 @@ fn db() -> Connection {
     c
 }
 
-fn ctx(now: i64) -> Ctx {
+fn ctx(now: i64) -> ProfileEnv {
     let mut auth = AuthConfig::default();
     auth.test_numbers.enabled = true;
-    Ctx {
+    ProfileEnv {
         cfg: Arc::new(ProfileConfig {
             max_data_bytes: 16,
             max_text_bytes: 8,
@@ -73,26 +75,61 @@ fn view(c: &Connection, phone: &str) -> Loaded {
     load(c, phone).unwrap().expect("a profile")
 }
 
-fn set(accounts: Vec<RosterEntry>, data: Option<&[u8]>) -> ProfileRequest {
-    ProfileRequest {
-        accounts,
+fn edits(accounts: Vec<AccountChange>, data: Option<&[u8]>) -> Change {
+    Change {
+        phone: PhoneSlot::Absent,
         data: data.map(<[u8]>::to_vec),
-        ..ProfileRequest::new(ProfileStatus::Set)
+        accounts,
     }
 }
 
-fn named(id: Option<i64>, names: &str) -> RosterEntry {
-    RosterEntry {
+fn named(id: Option<i64>, names: &str) -> AccountChange {
+    AccountChange {
         id,
         names: Some(names.into()),
-        ..RosterEntry::default()
+        ..AccountChange::default()
     }
 }
 
-fn removing(id: i64) -> RosterEntry {
-    RosterEntry {
+fn removing(id: i64) -> AccountChange {
+    AccountChange {
         id: Some(id),
-        status: Some("remove".into()),
-        ..RosterEntry::default()
+        remove: true,
+        ..AccountChange::default()
     }
+}
+
+/// A phone slot as the edge reads it for `migration` and `confirm`.
+fn slot_phone(slot: Option<&str>) -> Option<Phone> {
+    PhoneSlot::parse(slot).phone()
+}
+
+/// `migration` with its phone slot as the edge reads it.
+fn migrate_to(
+    c: &Connection,
+    env: &ProfileEnv,
+    phone: &str,
+    slot: Option<&str>,
+) -> Result<Option<SendCode>, Fail> {
+    start_migration(c, env, phone, slot_phone(slot))
+}
+
+/// `confirm` with its phone and data slots as the edge reads them.
+fn confirm_slots(
+    c: &Connection,
+    env: &ProfileEnv,
+    phone: &str,
+    slot: Option<&str>,
+    data: Option<&[u8]>,
+) -> Result<Loaded, Fail> {
+    let code = data
+        .and_then(|d| std::str::from_utf8(d).ok())
+        .map(Code::from_text);
+    confirm(c, env, phone, slot_phone(slot).as_ref(), code.as_ref())
+}
+
+/// `email` with its data slot as the edge reads it.
+fn email_data(c: &Connection, phone: &str, data: Option<&[u8]>) -> Result<(), Fail> {
+    let address = data.and_then(|d| EmailAddress::parse(d.to_vec()));
+    email(c, phone, address.as_ref())
 }

@@ -1,5 +1,6 @@
-//! What Profile asks of the Auth sessions: whose phone a connection acts for, the
-//! logged-in sessions of a phone, and removing or moving them all with the account.
+//! What Profile asks of the Auth sessions (the `auth_session` table, which Auth
+//! writes): whose phone a connection acts for, the logged-in sessions of a phone, and
+//! removing or moving them all with the account.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
