@@ -111,6 +111,13 @@ pub struct ServerConfig {
     /// The balancers (addresses or networks: `10.0.0.5`, `10.0.0.0/24`, `fd00::/8`)
     /// allowed to connect when `proxy_protocol` is on; others are closed at once.
     pub trusted_proxies: Vec<Cidr>,
+    /// Seconds a packet may take to arrive once its first byte has: a connection that
+    /// leaves one incomplete longer is closed (whatever its keep-alive). 0: no limit.
+    pub packet_timeout_secs: u64,
+    /// Bytes all sessions together may hold (replies, requests, parked sessions,
+    /// partial packets, unsent bytes); at or beyond it new CONNECTs get CONNACK 3 and
+    /// new requests `{error,unavailable}` until they hold less.
+    pub max_total_session_bytes: u64,
 }
 
 impl Default for ServerConfig {
@@ -129,6 +136,8 @@ impl Default for ServerConfig {
             ipv6_prefix_len: DEFAULT_IPV6_PREFIX_LEN,
             proxy_protocol: false,
             trusted_proxies: Vec::new(),
+            packet_timeout_secs: 30,
+            max_total_session_bytes: 8 << 30,
         }
     }
 }
@@ -148,6 +157,14 @@ pub struct SessionConfig {
     /// Bytes written for one client that its socket has not taken yet; a client that
     /// stops reading is disconnected beyond it.
     pub max_write_buffer_bytes: u64,
+    /// Bytes one session may hold: replies queued or unacknowledged (live or parked),
+    /// requests waiting, inbound QoS 2 ids and unsent bytes. Requests go to the router
+    /// while its replies are under three quarters of it; a request that would take it
+    /// past the whole closes the connection; a parked session drops its oldest.
+    pub max_session_bytes: u64,
+    /// Seconds a registering (anonymous) connection may stay silent, even at
+    /// keep-alive 0 or a longer keep-alive. 0: only its keep-alive applies.
+    pub max_anonymous_idle_secs: u64,
 }
 
 impl Default for SessionConfig {
@@ -158,6 +175,8 @@ impl Default for SessionConfig {
             max_queued: 1000,
             max_pending_requests: 64,
             max_write_buffer_bytes: 1_048_576,
+            max_session_bytes: 2 << 20,
+            max_anonymous_idle_secs: 300,
         }
     }
 }
@@ -305,6 +324,18 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "server.mqtt_listen",
                 message: "every listener is off (tls.mqtt_listen and websocket.listen too)".into(),
+            });
+        }
+        if self.session.max_session_bytes < 65_536 {
+            return Err(ConfigError::Invalid {
+                key: "session.max_session_bytes",
+                message: "must be at least 65536".into(),
+            });
+        }
+        if self.server.max_total_session_bytes < self.session.max_session_bytes {
+            return Err(ConfigError::Invalid {
+                key: "server.max_total_session_bytes",
+                message: "must be at least session.max_session_bytes".into(),
             });
         }
         if self.session.max_pending_requests == 0 {

@@ -28,7 +28,11 @@ use crate::{
     listeners::{self, Bound, ListenerError, Listeners},
     registry::{Close, Deliver, DrainAll, Presence, Registry},
     router::{profile::change_payload, Router},
-    session::{outbox::Outgoing, Session},
+    session::{
+        budget::MemoryBudget,
+        outbox::{Kind, Outgoing},
+        Session,
+    },
     transport::tls::{TlsError, TlsKeys},
     worker::Shared,
 };
@@ -78,6 +82,7 @@ impl Hub for RegistryHub {
             msg: Outgoing {
                 payload: change_payload(view),
                 qos: mqtt::QualityOfService::Level1,
+                kind: Kind::ProfileChange,
             },
         });
     }
@@ -127,7 +132,14 @@ impl Server {
             source,
         })?;
         let (sms, voice) = start_channels(&config.sms, &config.voice)?;
-        let registry = Registry::new(Duration::from_secs(config.session.expiry_secs));
+        let memory = Arc::new(MemoryBudget::new(
+            config.session.max_session_bytes,
+            config.server.max_total_session_bytes,
+        ));
+        let registry = Registry::new(
+            Duration::from_secs(config.session.expiry_secs),
+            memory.clone(),
+        );
         let presence = registry.presence();
         let registry = registry.start();
         let hub: Arc<RegistryHub> = Arc::new(RegistryHub(registry.clone(), presence));
@@ -194,6 +206,7 @@ impl Server {
                 router,
                 connections: connections.clone(),
                 per_ip: per_ip.clone(),
+                memory: memory.clone(),
             });
             per_worker.push((worker.handle(), shared));
         }

@@ -1,7 +1,7 @@
-//! What the sessions of one worker thread share: the server's configuration, registry
-//! and connection counts, and the worker's own router, which holds the addresses of
-//! the server's one AuthActor and ProfileActor (on the system arbiter) and answers
-//! cached Profile `get`s on the worker's thread.
+//! What the sessions of one worker thread share: the server's configuration, registry,
+//! connection counts and memory budget, and the worker's own router, which holds the
+//! addresses of the server's one AuthActor and ProfileActor (on the system arbiter)
+//! and answers cached Profile `get`s on the worker's thread.
 
 use std::sync::{atomic::AtomicUsize, Arc};
 
@@ -12,6 +12,7 @@ use crate::{
     guard::PerIpConnections,
     registry::{Connection, Registry},
     router::Router,
+    session::budget::MemoryBudget,
 };
 
 /// The state the sessions of one worker share. `C` is the connection actor the
@@ -29,4 +30,7 @@ pub struct Shared<C: Connection> {
     /// Open client connections per address (all workers), for
     /// `server.max_connections_per_ip`.
     pub per_ip: Arc<PerIpConnections>,
+    /// Bytes all sessions hold (all workers and the registry's parked sessions), for
+    /// `session.max_session_bytes` and `server.max_total_session_bytes`.
+    pub memory: Arc<MemoryBudget>,
 }

@@ -10,6 +10,16 @@ fn shipped_config_toml_parses_to_the_defaults() {
     assert_eq!(shipped.server.mqtt_listen, default.server.mqtt_listen);
     assert_eq!(shipped.server.max_packet_size, 262_144);
     assert_eq!(shipped.session.expiry_secs, 7200);
+    let (s, d) = (&shipped.session, &default.session);
+    assert_eq!(
+        (s.max_session_bytes, s.max_anonymous_idle_secs),
+        (d.max_session_bytes, d.max_anonymous_idle_secs)
+    );
+    let (s, d) = (&shipped.server, &default.server);
+    assert_eq!(
+        (s.packet_timeout_secs, s.max_total_session_bytes),
+        (d.packet_timeout_secs, d.max_total_session_bytes)
+    );
     let (s, d) = (&shipped.server, &default.server);
     assert_eq!(
         (
@@ -60,6 +70,23 @@ fn shipped_config_toml_parses_to_the_defaults() {
         (&s.listen, &s.path, s.tls, &s.allowed_origins),
         (&d.listen, &d.path, d.tls, &d.allowed_origins)
     );
+}
+
+#[test]
+fn budgets_are_checked() {
+    for (text, key) in [
+        (
+            "[session]\nmax_session_bytes = 1000\n",
+            "session.max_session_bytes",
+        ),
+        (
+            "[server]\nmax_total_session_bytes = 100000\n",
+            "server.max_total_session_bytes",
+        ),
+    ] {
+        let err = Config::parse(text).unwrap_err();
+        assert!(err.to_string().contains(key), "{text}: {err}");
+    }
 }
 
 #[test]

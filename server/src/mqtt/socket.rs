@@ -44,6 +44,13 @@ pub struct PacketReader {
     done: bool,
 }
 
+impl PacketReader {
+    /// Bytes its buffer holds (0 when no packet is partly read: it is released then).
+    pub fn held(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
 impl Stream for PacketReader {
     type Item = Result<VariablePacket, CodecError>;
 

@@ -1,5 +1,9 @@
 //! The registry actor and the messages it takes: Attach (with takeover), Detach
-//! (parking a persistent session), Deliver, Close, Counts and DrainAll.
+//! (parking a persistent session), Deliver, Close, Counts and DrainAll. A parked
+//! session is kept within `session.max_session_bytes` (a newer profile change replaces
+//! a queued one; beyond it the oldest queued go, and a dropped change marks it to
+//! re-read its profile), and what parked sessions hold is counted in the server's
+//! memory budget.
 
 use std::{
     collections::HashMap,
@@ -14,6 +18,7 @@ use super::{
     presence::{Live, Presence},
 };
 use crate::session::{
+    budget::MemoryBudget,
     messages::{Drain, Kick, KickReason, Push},
     outbox::Outgoing,
     state::SessionState,
@@ -35,15 +40,19 @@ pub struct Registry<C: Connection> {
     parked: HashMap<Arc<str>, Parked>,
     /// How long a parked session is kept.
     expiry: Duration,
+    /// The server's memory budget: what parked sessions hold is counted in it, and
+    /// each is kept within its per-session bytes.
+    budget: Arc<MemoryBudget>,
 }
 
 impl<C: Connection> Registry<C> {
-    /// An empty registry keeping parked sessions for `expiry`.
-    pub fn new(expiry: Duration) -> Self {
+    /// An empty registry keeping parked sessions for `expiry`, within `budget`.
+    pub fn new(expiry: Duration, budget: Arc<MemoryBudget>) -> Self {
         Self {
             live: Presence::default(),
             parked: HashMap::new(),
             expiry,
+            budget,
         }
     }
 
@@ -54,7 +63,35 @@ impl<C: Connection> Registry<C> {
 
     fn sweep(&mut self) {
         let now = Instant::now();
-        self.parked.retain(|_, p| p.expires > now);
+        let mut freed = 0;
+        self.parked.retain(|_, p| {
+            let keep = p.expires > now;
+            if !keep {
+                freed += p.state.bytes();
+            }
+            keep
+        });
+        self.budget.add(-(freed as i64));
+    }
+
+    /// Parks `state` for `client_id`, within its bytes, counted.
+    fn park(&mut self, client_id: Arc<str>, mut state: SessionState) {
+        state.trim(self.budget.max_session());
+        self.budget.add(state.bytes() as i64);
+        let parked = Parked {
+            state,
+            expires: Instant::now() + self.expiry,
+        };
+        if let Some(old) = self.parked.insert(client_id, parked) {
+            self.budget.add(-(old.state.bytes() as i64));
+        }
+    }
+
+    /// Takes the state parked for `client_id` out of the registry (and its count).
+    fn unpark(&mut self, client_id: &str) -> Option<SessionState> {
+        let state = self.parked.remove(client_id)?.state;
+        self.budget.add(-(state.bytes() as i64));
+        Some(state)
     }
 }
 
@@ -86,7 +123,7 @@ impl<C: Connection> Handler<Attach<C>> for Registry<C> {
     type Result = ResponseFuture<Option<SessionState>>;
 
     fn handle(&mut self, m: Attach<C>, _: &mut Context<Self>) -> Self::Result {
-        let parked = self.parked.remove(&m.client_id).map(|p| p.state);
+        let parked = self.unpark(&m.client_id);
         let old = self.live.lock().insert(
             m.client_id.clone(),
             Live {
@@ -142,13 +179,7 @@ impl<C: Connection> Handler<Detach> for Registry<C> {
             live.remove(&m.client_id);
         }
         if let Some(state) = m.state {
-            self.parked.insert(
-                m.client_id,
-                Parked {
-                    state,
-                    expires: Instant::now() + self.expiry,
-                },
-            );
+            self.park(m.client_id, state);
         }
     }
 }
@@ -173,7 +204,9 @@ impl<C: Connection> Handler<Deliver> for Registry<C> {
                 addr.do_send(Push(m.msg));
             }
         } else if let Some(p) = self.parked.get_mut(&m.client_id) {
-            p.state.outbox.queue(m.msg);
+            let before = p.state.bytes();
+            p.state.park(m.msg, self.budget.max_session());
+            self.budget.add(p.state.bytes() as i64 - before as i64);
         }
     }
 }
@@ -191,7 +224,7 @@ impl<C: Connection> Handler<Close> for Registry<C> {
     type Result = ();
 
     fn handle(&mut self, m: Close, _: &mut Context<Self>) {
-        self.parked.remove(&m.client_id);
+        self.unpark(&m.client_id);
         let removed = self.live.lock().remove(&m.client_id);
         if let Some(addr) = removed.and_then(|l| l.addr.upgrade()) {
             addr.do_send(Kick {

@@ -15,8 +15,9 @@ use super::{
     presence::Live,
 };
 use crate::session::{
+    budget::MemoryBudget,
     messages::{Drain, Kick, KickReason, Push},
-    outbox::Outgoing,
+    outbox::{Kind, Outgoing, MESSAGE_OVERHEAD},
     state::SessionState,
 };
 
@@ -78,10 +79,15 @@ fn attach(addr: Addr<Fake>, conn_id: u64, resume: bool) -> Attach<Fake> {
     }
 }
 
+fn budget() -> Arc<MemoryBudget> {
+    Arc::new(MemoryBudget::new(1 << 20, 1 << 30))
+}
+
 fn message() -> Outgoing {
     Outgoing {
         payload: Bytes::from_static(b"x"),
         qos: QualityOfService::Level1,
+        kind: Kind::Reply,
     }
 }
 
@@ -94,9 +100,9 @@ fn keeps_an_id_and_a_weak_address_per_connected_client() {
 #[test]
 fn a_resuming_takeover_gets_the_old_connections_state() {
     actix_rt::System::new().block_on(async {
-        let registry = Registry::<Fake>::new(Duration::from_secs(60)).start();
+        let registry = Registry::<Fake>::new(Duration::from_secs(60), budget()).start();
         let seen = Arc::default();
-        let mut kept = SessionState::new(4, 4);
+        let mut kept = SessionState::new(4, 4, usize::MAX);
         kept.sub_qos = QualityOfService::Level1;
         // The registry holds connections weakly: the test keeps them alive, as
         // their sockets do in the server.
@@ -114,7 +120,7 @@ fn a_resuming_takeover_gets_the_old_connections_state() {
 #[test]
 fn delivery_reaches_a_live_client_or_waits_with_a_parked_one() {
     actix_rt::System::new().block_on(async {
-        let registry = Registry::<Fake>::new(Duration::from_secs(60)).start();
+        let registry = Registry::<Fake>::new(Duration::from_secs(60), budget()).start();
         let seen: Arc<Mutex<Vec<&str>>> = Arc::default();
         let first = fake(&seen, None);
         registry.send(attach(first.clone(), 1, true)).await.unwrap();
@@ -127,7 +133,7 @@ fn delivery_reaches_a_live_client_or_waits_with_a_parked_one() {
         let detach = |conn_id| Detach {
             client_id: "emqttd_abc".into(),
             conn_id,
-            state: Some(SessionState::new(4, 4)),
+            state: Some(SessionState::new(4, 4, usize::MAX)),
         };
         registry.send(detach(0)).await.unwrap();
         assert_eq!(registry.send(Counts).await.unwrap(), (1, 0));
@@ -149,5 +155,65 @@ fn delivery_reaches_a_live_client_or_waits_with_a_parked_one() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         assert_eq!(*seen.lock().unwrap(), ["push", "closed"]);
+    });
+}
+
+#[test]
+fn parked_sessions_are_counted_coalesced_and_kept_within_their_bytes() {
+    actix_rt::System::new().block_on(async {
+        // 10 KB per session; changes of 4 KB; counted straight into the atomic.
+        let budget = Arc::new(MemoryBudget::new(10_000, 1 << 30));
+        let registry = Registry::<Fake>::new(Duration::from_secs(60), budget.clone()).start();
+        let seen = Arc::default();
+        let first = fake(&seen, None);
+        registry.send(attach(first.clone(), 1, true)).await.unwrap();
+        let detach = Detach {
+            client_id: "emqttd_abc".into(),
+            conn_id: 1,
+            state: Some(SessionState::new(4, 100, usize::MAX)),
+        };
+        registry.send(detach).await.unwrap();
+        let change = |n: u8| Deliver {
+            client_id: "emqttd_abc".into(),
+            msg: Outgoing {
+                payload: Bytes::from(vec![n; 4000]),
+                qos: QualityOfService::Level1,
+                kind: Kind::ProfileChange,
+            },
+        };
+        for n in 0..5 {
+            registry.send(change(n)).await.unwrap();
+        }
+        registry
+            .send(Deliver {
+                client_id: "emqttd_abc".into(),
+                msg: message(),
+            })
+            .await
+            .unwrap();
+        let one = 4000 + MESSAGE_OVERHEAD;
+        assert_eq!(budget.used() as usize, one + 1 + MESSAGE_OVERHEAD);
+        // A change more than the bytes allow: the oldest queued go, and the session
+        // is marked to re-read its profile.
+        registry
+            .send(Deliver {
+                client_id: "emqttd_abc".into(),
+                msg: Outgoing {
+                    payload: Bytes::from(vec![9; 20_000]),
+                    qos: QualityOfService::Level1,
+                    kind: Kind::ProfileChange,
+                },
+            })
+            .await
+            .unwrap();
+        assert_eq!(budget.used(), 0);
+        let second = fake(&seen, None);
+        let resumed = registry
+            .send(attach(second.clone(), 2, true))
+            .await
+            .unwrap();
+        let resumed = resumed.expect("kept");
+        assert!(resumed.reread_profile && resumed.outbox.is_empty());
+        assert_eq!(budget.used(), 0, "taken out of the registry's count");
     });
 }

@@ -9,6 +9,7 @@ use mqtt::QualityOfService;
 use tokio::sync::oneshot;
 
 use super::{
+    budget::Charge,
     out::Out,
     peer::Peer,
     state::SessionState,
@@ -34,8 +35,14 @@ pub(super) struct Live {
     pub(super) persistent: bool,
     /// Outbound QoS state and inbound QoS 2 ids; `None` once handed to a takeover.
     pub(super) state: Option<SessionState>,
-    /// 1.5 × the client's keep-alive; `None` when it asked for none.
+    /// 1.5 × the client's keep-alive (for a registering client at most
+    /// `session.max_anonymous_idle_secs`); `None` when there is no limit.
     pub(super) idle_limit: Option<Duration>,
+    /// Since when a packet has been partly read (its first bytes came then).
+    pub(super) partial_since: Option<Tick>,
+    /// What it holds (replies, requests, QoS 2 ids, unsent bytes), as counted against
+    /// the server's budget.
+    pub(super) charge: Charge,
 }
 
 /// The connection actor.

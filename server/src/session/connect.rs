@@ -1,5 +1,7 @@
-//! CONNECT: protocol checks, the ClientId rules, the token check for logged-in ids,
-//! registration with the registry (takeover, resumed state) and CONNACK.
+//! CONNECT: protocol checks, the ClientId rules, CONNACK 3 while the server holds its
+//! whole memory budget, the token check for logged-in ids, registration with the
+//! registry (takeover, resumed state), CONNACK, and the resumed session's redelivery
+//! (as the write side has room; a dropped profile change is made good by a `get`).
 
 use std::{sync::Arc, time::Duration};
 
@@ -12,6 +14,7 @@ use mqtt::{
 
 use super::{
     actor::{Live, Phase, Session},
+    budget::Charge,
     state::SessionState,
 };
 use crate::{
@@ -60,6 +63,14 @@ impl Session {
                 return;
             }
         };
+        if self.shared.memory.over() {
+            log::debug!(
+                "{}: sessions hold server.max_total_session_bytes; CONNACK 3",
+                self.peer
+            );
+            self.refuse(ConnectReturnCode::ServiceUnavailable, ctx);
+            return;
+        }
         match client_id.kind() {
             ClientKind::Registering => self.accept(client_id, None, false, &connect, ctx),
             ClientKind::LoggedIn => {
@@ -115,7 +126,13 @@ impl Session {
             self.refuse(ConnectReturnCode::IdentifierRejected, ctx);
             return;
         }
-        let keep_alive = connect.keep_alive();
+        let mut idle_limit = (connect.keep_alive() > 0)
+            .then(|| Duration::from_millis(u64::from(connect.keep_alive()) * 1500));
+        let anonymous = self.shared.config.session.max_anonymous_idle_secs;
+        if client_id.kind() == ClientKind::Registering && anonymous > 0 {
+            let most = Duration::from_secs(anonymous);
+            idle_limit = Some(idle_limit.map_or(most, |l| l.min(most)));
+        }
         let attach = Attach {
             client_id: client_id.shared(),
             conn_id: self.conn_id,
@@ -123,14 +140,12 @@ impl Session {
             resume: persistent,
         };
         let registry = self.shared.registry.send(attach);
-        ctx.wait(registry.into_actor(self).map(move |resumed, act, _| {
+        ctx.wait(registry.into_actor(self).map(move |resumed, act, ctx| {
             let resumed = resumed.ok().flatten();
             let present = resumed.is_some();
-            let cfg = &act.shared.config.session;
-            let state =
-                resumed.unwrap_or_else(|| SessionState::new(cfg.max_inflight, cfg.max_queued));
-            let idle_limit =
-                (keep_alive > 0).then(|| Duration::from_millis(u64::from(keep_alive) * 1500));
+            let mut state =
+                resumed.unwrap_or_else(|| SessionState::for_config(&act.shared.config.session));
+            let reread = std::mem::take(&mut state.reread_profile);
             act.phase = Phase::Live(Box::new(Live {
                 caller: Caller {
                     client_id,
@@ -140,18 +155,25 @@ impl Session {
                 persistent,
                 state: Some(state),
                 idle_limit,
+                partial_since: None,
+                charge: Charge::default(),
             }));
             act.out
                 .write(ConnackPacket::new(present, ConnectReturnCode::ConnectionAccepted).into());
             if let Some(limit) = idle_limit {
                 act.arm_keep_alive(limit);
             }
+            let room = act.room();
             let again = match act.live().and_then(|l| l.state.as_mut()) {
-                Some(state) => state.outbox.resume(),
+                Some(state) => state.outbox.resume(room),
                 None => Vec::new(),
             };
             for send in again {
                 act.write_packet(send);
+            }
+            act.settle();
+            if reread {
+                act.reread_profile(ctx);
             }
         }));
     }

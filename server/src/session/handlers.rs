@@ -8,6 +8,7 @@ use tokio::sync::oneshot;
 use super::{
     actor::{Phase, Session},
     messages::{Drain, Kick, Push},
+    outbox::Outgoing,
     state::SessionState,
 };
 use crate::term::{self, ReplyAtoms};
@@ -21,11 +22,12 @@ impl Handler<Push> for Session {
             ReplyAtoms::Utf8 => false,
             ReplyAtoms::Latin1 => true,
         };
-        let payload = match latin1.then(|| term::to_latin1(&m.0.payload)).flatten() {
+        let Outgoing { payload, qos, kind } = m.0;
+        let payload = match latin1.then(|| term::to_latin1(&payload)).flatten() {
             Some(old) => Bytes::from(old),
-            None => m.0.payload,
+            None => payload,
         };
-        self.deliver(payload, m.0.qos);
+        self.deliver(Outgoing { payload, qos, kind });
         self.flush_or_stop(ctx);
     }
 }
@@ -57,7 +59,8 @@ impl Handler<Drain> for Session {
     fn handle(&mut self, _: Drain, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         self.draining = Some(Box::new(tx));
-        if !self.busy && self.requests.is_empty() {
+        // Requests held back by the session's budget are not waited for.
+        if !self.busy && (self.requests.is_empty() || !self.may_route()) {
             self.close(ctx);
         }
         // The sender is dropped when the actor is: that is the answer.

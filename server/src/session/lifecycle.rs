@@ -14,8 +14,10 @@ use actix::prelude::*;
 
 use super::{
     actor::{Phase, Session},
+    budget,
     keep_alive::Watchdog,
     out::Out,
+    stream::Reading,
     timer::{Tick, Timer},
     write::Flusher,
 };
@@ -24,9 +26,10 @@ use crate::{mqtt as framing, registry::Detach, transport::Conn, worker::Shared};
 impl Session {
     /// Starts a session for an accepted connection on the current arbiter.
     pub fn spawn(conn: Conn, peer: SocketAddr, conn_id: u64, shared: Arc<Shared<Session>>) {
+        budget::bind(&shared.memory);
         Session::create(move |ctx| {
             let (read, io) = framing::split(conn, shared.config.server.max_packet_size);
-            ctx.add_stream(read);
+            ctx.spawn(Reading::new(read));
             let out = Out::new(io, shared.config.session.max_write_buffer_bytes);
             ctx.spawn(Flusher);
             let connect_by = Duration::from_secs(shared.config.server.connect_timeout_secs);

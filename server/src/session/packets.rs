@@ -1,5 +1,7 @@
-//! Packets from a connected client: PUBLISH at each QoS, the acknowledgements of our
-//! own publishes, SUBSCRIBE with its ACL, UNSUBSCRIBE, PINGREQ and DISCONNECT.
+//! Packets from a connected client: PUBLISH at each QoS (a request that would take the
+//! session past its budget, or one QoS 2 id too many awaiting PUBREL, closes it), the
+//! acknowledgements of our own publishes (which let kept-back messages and waiting
+//! requests go on), SUBSCRIBE with its ACL, UNSUBSCRIBE, PINGREQ and DISCONNECT.
 
 use actix::prelude::*;
 use bytes::Bytes;
@@ -13,7 +15,7 @@ use mqtt::{
 
 use super::{
     actor::{Phase, Session},
-    outbox::{OutPacket, Outbox},
+    outbox::{OutPacket, Outbox, Room},
 };
 use crate::topic::{classify_publish, may_subscribe, PublishTarget};
 
@@ -23,19 +25,21 @@ impl Session {
         match packet {
             VariablePacket::PublishPacket(p) => self.on_publish(p, ctx),
             VariablePacket::PubackPacket(p) => {
-                let sends = self.outbox_do(|o| o.puback(p.packet_identifier()));
+                let sends = self.outbox_do(|o, room| o.puback(p.packet_identifier(), room));
                 self.write_all(sends);
                 self.close_if_acked(ctx);
+                self.next_request(ctx);
             }
             VariablePacket::PubrecPacket(p) => {
                 let sends =
-                    self.outbox_do(|o| o.pubrec(p.packet_identifier()).into_iter().collect());
+                    self.outbox_do(|o, _| o.pubrec(p.packet_identifier()).into_iter().collect());
                 self.write_all(sends);
             }
             VariablePacket::PubcompPacket(p) => {
-                let sends = self.outbox_do(|o| o.pubcomp(p.packet_identifier()));
+                let sends = self.outbox_do(|o, room| o.pubcomp(p.packet_identifier(), room));
                 self.write_all(sends);
                 self.close_if_acked(ctx);
+                self.next_request(ctx);
             }
             VariablePacket::PubrelPacket(p) => {
                 let id = p.packet_identifier();
@@ -68,9 +72,10 @@ impl Session {
         }
     }
 
-    fn outbox_do(&mut self, f: impl FnOnce(&mut Outbox) -> Vec<OutPacket>) -> Vec<OutPacket> {
+    fn outbox_do(&mut self, f: impl FnOnce(&mut Outbox, Room) -> Vec<OutPacket>) -> Vec<OutPacket> {
+        let room = self.room();
         match self.live().and_then(|l| l.state.as_mut()) {
-            Some(state) => f(&mut state.outbox),
+            Some(state) => f(&mut state.outbox, room),
             None => Vec::new(),
         }
     }
@@ -85,6 +90,21 @@ impl Session {
         let (qos, pkid) = p.qos().split();
         if let (QualityOfService::Level2, Some(id)) = (qos, pkid) {
             // Exactly once: a resent PUBLISH whose PUBREL has not come is a duplicate.
+            // The ids waiting are bounded like the outbound window.
+            let max = self.shared.config.session.max_inflight;
+            let full = self
+                .live()
+                .and_then(|l| l.state.as_ref())
+                .is_some_and(|s| !s.awaiting_rel.contains(&id) && s.awaiting_rel.len() >= max);
+            if full {
+                log::info!(
+                    "{}: more than {max} QoS 2 publishes awaiting PUBREL \
+                     (session.max_inflight); closing",
+                    self.peer
+                );
+                self.close(ctx);
+                return;
+            }
             let fresh = self
                 .live()
                 .and_then(|l| l.state.as_mut())
@@ -123,9 +143,20 @@ impl Session {
         }
         // A payload over limits.max_payload_bytes is refused without being read, so one
         // byte over the limit is all it needs to keep: waiting requests hold at most
-        // max_pending_requests × max_payload_bytes.
+        // max_pending_requests × max_payload_bytes, and the session's budget.
         let max = self.shared.config.limits.max_payload_bytes;
         let kept = &p.payload()[..p.payload().len().min(max.saturating_add(1))];
+        if self.over_budget_with(kept.len()) {
+            let held = self.held_bytes();
+            log::info!(
+                "{}: holds {held} bytes of replies and requests, a request more would pass \
+                 session.max_session_bytes ({}); closing",
+                self.peer,
+                self.shared.memory.max_session()
+            );
+            self.close(ctx);
+            return;
+        }
         self.requests
             .push_back((Bytes::copy_from_slice(kept), qos, puback));
         self.next_request(ctx);

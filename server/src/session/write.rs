@@ -1,6 +1,8 @@
 //! The session's way out: packets the outbox decides on, messages delivered at the
-//! subscription's QoS, the flush that ends each turn (stopping a client that does not
-//! read), and the [`Flusher`] task that writes what the socket did not take at once.
+//! subscription's QoS as the write side has room, the flush that ends each turn
+//! (stopping a client that does not read, counting what the session holds), and the
+//! [`Flusher`] task that writes what the socket did not take at once and then what
+//! the outbox kept back for room.
 
 use std::{
     pin::Pin,
@@ -8,7 +10,6 @@ use std::{
 };
 
 use actix::prelude::*;
-use bytes::Bytes;
 use mqtt::{
     packet::{PublishPacket, PubrelPacket, QoSWithPacketIdentifier},
     QualityOfService, TopicName,
@@ -50,15 +51,36 @@ impl Session {
         }
     }
 
-    /// Sends a message on the actions topic at `qos`, lowered to the subscription's QoS.
-    pub(super) fn deliver(&mut self, payload: Bytes, qos: QualityOfService) {
+    /// Sends a message on the actions topic at its QoS, lowered to the subscription's;
+    /// the outbox keeps it while the window or the write side has no room.
+    pub(super) fn deliver(&mut self, mut msg: Outgoing) {
+        let room = self.room();
         let Some(state) = self.live().and_then(|l| l.state.as_mut()) else {
             return;
         };
-        let qos = qos.min(state.sub_qos);
-        if let Some(send) = state.outbox.push(Outgoing { payload, qos }) {
+        msg.qos = msg.qos.min(state.sub_qos);
+        if let Some(send) = state.outbox.push(msg, room) {
             self.write_packet(send);
         }
+    }
+
+    /// Writes what the outbox kept back that the write side now has room for.
+    pub(super) fn pump_outbox(&mut self) {
+        let room = self.room();
+        let sends = match self.live().and_then(|l| l.state.as_mut()) {
+            Some(state) => state.outbox.pump(room),
+            None => return,
+        };
+        for send in sends {
+            self.write_packet(send);
+        }
+    }
+
+    /// Whether the outbox has something to write once there is room.
+    fn outbox_waiting(&mut self) -> bool {
+        self.live()
+            .and_then(|l| l.state.as_ref())
+            .is_some_and(|s| s.outbox.waiting())
     }
 
     /// Ends a turn of the session: sends what it wrote, and stops a client whose
@@ -67,6 +89,7 @@ impl Session {
     pub(super) fn flush_or_stop(&mut self, ctx: &mut Context<Self>) -> bool {
         self.out.flush();
         if !self.out.overflowed() {
+            self.settle();
             return false;
         }
         log::info!(
@@ -95,7 +118,19 @@ impl ActorFuture<Session> for Flusher {
         task: &mut TaskContext<'_>,
     ) -> Poll<()> {
         match act.out.poll_task(task) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                // What the socket took made room: what the outbox kept back goes now,
+                // and requests held back while unsent replies filled the budget.
+                if act.outbox_waiting() && act.room().is_open() {
+                    act.pump_outbox();
+                    act.out.flush();
+                }
+                act.settle();
+                if !act.busy && !act.requests.is_empty() {
+                    act.next_request(ctx);
+                }
+                Poll::Pending
+            }
             Poll::Ready(done) => {
                 if let Err(e) = done {
                     log::debug!("{}: write failed: {e}", act.peer);

@@ -1,10 +1,5 @@
-//! One coarse timer wheel per worker thread for the sessions' deadlines (the CONNECT
-//! deadline, then the keep-alive checks): a session holds a 4-byte [`Timer`] and a
-//! 24-byte entry in its worker's wheel instead of a boxed tokio `Sleep` (112 bytes, an
-//! allocation of 128), which matters when a worker holds tens of thousands of idle
-//! sessions. Deadlines are kept to [`TICK`]: a timer fires up to one tick late, never
-//! early. The wheel turns while it has timers, in a task of its own on the worker.
-//! [`Tick`] is the matching coarse clock, for when a client was last heard from.
+//! The wheel itself: one per worker thread, its [`Timer`]s (a 4-byte key and a
+//! 24-byte entry each) and the task that turns it every [`TICK`] while it has timers.
 
 use std::{
     cell::RefCell,
@@ -18,7 +13,7 @@ pub const TICK: Duration = Duration::from_millis(100);
 
 /// Slots in the ring: deadlines further than this many ticks ahead are filed at the
 /// ring's far end and re-filed from there.
-const SLOTS: u32 = 4096;
+pub(super) const SLOTS: u32 = 4096;
 
 /// Keys a processed slot may keep room for (256 bytes): at most 1 MiB per worker.
 const KEEP_SLOT: usize = 64;
@@ -31,36 +26,36 @@ pub struct Timer {
 }
 
 /// One timer's state in the wheel.
-struct Entry {
+pub(super) struct Entry {
     /// The task to wake when it is due; `None` when free, not yet polled, or woken.
-    waker: Option<Waker>,
+    pub(super) waker: Option<Waker>,
     /// The tick it is due at.
-    due: u32,
+    pub(super) due: u32,
     /// The tick whose slot lists it (`due`, or the ring's far end for a distant one).
-    filed: u32,
+    pub(super) filed: u32,
     /// Whether the entry belongs to a live timer.
-    used: bool,
+    pub(super) used: bool,
 }
 
 /// A worker's wheel.
-struct Wheel {
+pub(super) struct Wheel {
     /// Tick 0.
     start: Instant,
     /// Ticks up to here have been processed: timers due by then have fired.
-    done: u32,
+    pub(super) done: u32,
     /// Timers by key; a slot may be free.
-    entries: Vec<Entry>,
+    pub(super) entries: Vec<Entry>,
     /// Free keys.
-    free: Vec<u32>,
+    pub(super) free: Vec<u32>,
     /// Keys filed under each tick, `tick % SLOTS`; a key whose entry moved on since
     /// is skipped when its slot comes round.
-    slots: Vec<Vec<u32>>,
+    pub(super) slots: Vec<Vec<u32>>,
     /// Whether the task that turns the wheel is running.
     turning: bool,
 }
 
 thread_local! {
-    static WHEEL: RefCell<Wheel> = RefCell::new(Wheel {
+    pub(super) static WHEEL: RefCell<Wheel> = RefCell::new(Wheel {
         start: Instant::now(),
         done: 0,
         entries: Vec::new(),
@@ -72,14 +67,14 @@ thread_local! {
 
 impl Wheel {
     /// The first tick at or after `at` (so a timer never fires early).
-    fn tick_of(&self, at: Instant) -> u32 {
+    pub(super) fn tick_of(&self, at: Instant) -> u32 {
         let nanos = at.saturating_duration_since(self.start).as_nanos();
         let tick = nanos.div_ceil(TICK.as_nanos());
         u32::try_from(tick).unwrap_or(u32::MAX)
     }
 
     /// The current tick, by the clock.
-    fn now(&self) -> u32 {
+    pub(super) fn now(&self) -> u32 {
         (Instant::now()
             .saturating_duration_since(self.start)
             .as_nanos()
@@ -101,7 +96,7 @@ impl Wheel {
 
     /// Processes every tick up to the clock's: wakes the timers due, re-files the
     /// distant ones that reached the far end. Returns whether timers remain.
-    fn turn(&mut self) -> bool {
+    pub(super) fn turn(&mut self) -> bool {
         let now = self.now();
         self.turn_to(now);
         if self.live() == 0 {
@@ -111,7 +106,7 @@ impl Wheel {
     }
 
     /// Live timers: the entries not on the free list.
-    fn live(&self) -> usize {
+    pub(super) fn live(&self) -> usize {
         self.entries.len() - self.free.len()
     }
 
@@ -130,7 +125,7 @@ impl Wheel {
     }
 
     /// Processes the ticks up to `now`.
-    fn turn_to(&mut self, now: u32) {
+    pub(super) fn turn_to(&mut self, now: u32) {
         // A wheel left behind by more than a turn of the ring visits each slot once,
         // and takes every timer filed there for an earlier tick along.
         let from = self.done.max(now.saturating_sub(SLOTS));
@@ -200,7 +195,7 @@ impl Timer {
     }
 
     /// Its entry in the wheel.
-    fn key(&self) -> u32 {
+    pub(super) fn key(&self) -> u32 {
         self.slot.get() - 1
     }
 
@@ -211,6 +206,18 @@ impl Timer {
             let due = w.tick_of(at);
             w.entries[self.key() as usize].due = due;
             w.file(self.key());
+        });
+    }
+
+    /// Moves the deadline to `at` if that is sooner.
+    pub fn bring_forward(&mut self, at: Instant) {
+        WHEEL.with(|w| {
+            let mut w = w.borrow_mut();
+            let due = w.tick_of(at);
+            if due < w.entries[self.key() as usize].due {
+                w.entries[self.key() as usize].due = due;
+                w.file(self.key());
+            }
         });
     }
 
@@ -251,25 +258,6 @@ impl Drop for Timer {
     }
 }
 
-/// A coarse instant, in the current worker's ticks: a session keeps when it last heard
-/// from its client in 4 bytes instead of an `Instant`'s 16.
-#[derive(Debug, Clone, Copy)]
-pub struct Tick(u32);
-
-impl Tick {
-    /// Now, rounded down to a tick.
-    pub fn now() -> Tick {
-        Tick(WHEEL.with(|w| w.borrow().now()))
-    }
-
-    /// Whether more than `limit` has certainly passed since `self`: both ends are
-    /// rounded down, so a tick is allowed for (never early, at most two ticks late).
-    pub fn older_than(self, limit: Duration) -> bool {
-        let ticks = limit.as_nanos().div_ceil(TICK.as_nanos()) + 1;
-        u128::from(Tick::now().0.saturating_sub(self.0)) > ticks
-    }
-}
-
 /// Marks the wheel as not turning when its task ends, however it ends (a runtime that
 /// shuts down drops it mid-wait; a later runtime on the thread starts a new one).
 struct Turning;
@@ -290,133 +278,5 @@ async fn turn_while_needed() {
         if !WHEEL.with(|w| w.borrow_mut().turn()) {
             return;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::{
-        future::poll_fn,
-        sync::{
-            atomic::{AtomicBool, Ordering},
-            Arc,
-        },
-        task::Wake,
-    };
-
-    use super::*;
-
-    async fn elapsed(t: &mut Timer) {
-        poll_fn(|cx| t.poll_elapsed(cx)).await
-    }
-
-    #[actix_rt::test]
-    async fn fires_at_its_deadline_not_before() {
-        let start = Instant::now();
-        let mut t = Timer::new(start + Duration::from_millis(250));
-        elapsed(&mut t).await;
-        let took = start.elapsed();
-        assert!(took >= Duration::from_millis(250), "{took:?}");
-    }
-
-    #[actix_rt::test]
-    async fn reset_moves_the_deadline_both_ways() {
-        let start = Instant::now();
-        let mut t = Timer::new(start + Duration::from_secs(3600));
-        t.reset(start + Duration::from_millis(150));
-        elapsed(&mut t).await;
-        assert!(start.elapsed() >= Duration::from_millis(150));
-        // Later again: its earlier filing does not fire it.
-        let again = Instant::now();
-        t.reset(again + Duration::from_secs(2));
-        let mut early = Timer::new(again + Duration::from_millis(100));
-        elapsed(&mut early).await;
-        let state = poll_fn(|cx| Poll::Ready(t.poll_elapsed(cx))).await;
-        assert!(state.is_pending() || again.elapsed() >= Duration::from_secs(2));
-    }
-
-    #[actix_rt::test]
-    async fn a_distant_deadline_is_refiled_not_fired() {
-        // Further than the ring reaches: filed at its far end, and moved on from there.
-        let far = Instant::now() + TICK * (SLOTS * 3);
-        let t = Timer::new(far);
-        WHEEL.with(|w| {
-            let mut w = w.borrow_mut();
-            let due = w.tick_of(far);
-            let filed = w.entries[t.key() as usize].filed;
-            assert_eq!(w.entries[t.key() as usize].due, due);
-            assert!(filed < due && filed < w.done + SLOTS);
-            w.turn_to(filed);
-            let e = &w.entries[t.key() as usize];
-            assert!(e.filed > filed && e.filed < due, "re-filed further on");
-            assert!(e.waker.is_none() && e.due > w.done, "not due");
-        });
-        // Waiting, it is woken by a wheel left behind by several turns of the ring.
-        let woken = Arc::new(Flag::default());
-        let waker = Waker::from(woken.clone());
-        let mut t = t;
-        assert!(t
-            .poll_elapsed(&mut Context::from_waker(&waker))
-            .is_pending());
-        WHEEL.with(|w| {
-            let mut w = w.borrow_mut();
-            let due = w.entries[t.key() as usize].due;
-            w.turn_to(due + 2 * SLOTS);
-        });
-        assert!(woken.0.load(Ordering::SeqCst));
-        assert!(t.poll_elapsed(&mut Context::from_waker(&waker)).is_ready());
-    }
-
-    /// A waker that records that it was woken.
-    #[derive(Default)]
-    struct Flag(AtomicBool);
-
-    impl Wake for Flag {
-        fn wake(self: Arc<Self>) {
-            self.0.store(true, Ordering::SeqCst);
-        }
-    }
-
-    #[actix_rt::test]
-    async fn a_tick_is_old_only_once_its_limit_has_certainly_passed() {
-        let start = Instant::now();
-        let seen = Tick::now();
-        let limit = Duration::from_millis(250);
-        let mut check = Timer::new(start);
-        while !seen.older_than(limit) {
-            check.reset(Instant::now() + TICK);
-            elapsed(&mut check).await;
-        }
-        let took = start.elapsed();
-        assert!(took > limit, "{took:?}");
-        assert!(!Tick::now().older_than(limit));
-    }
-
-    #[actix_rt::test]
-    async fn many_timers_each_fire_once_and_free_their_entries() {
-        let start = Instant::now();
-        let mut timers: Vec<Timer> = (0..1000u32)
-            .map(|i| Timer::new(start + Duration::from_millis(u64::from(i % 5) * 60)))
-            .collect();
-        for t in &mut timers {
-            elapsed(t).await;
-        }
-        let before = WHEEL.with(|w| w.borrow().live());
-        drop(timers);
-        let after = WHEEL.with(|w| (w.borrow().live(), w.borrow().free.len()));
-        assert_eq!(before - after.0, 1000);
-        assert!(after.1 >= 1000);
-        // Freed entries are used again rather than the table growing.
-        let len = WHEEL.with(|w| w.borrow().entries.len());
-        let t = Timer::new(start);
-        assert_eq!(WHEEL.with(|w| w.borrow().entries.len()), len);
-        drop(t);
-        // With no timer left, a turn lets go of the tables and of every stale key.
-        WHEEL.with(|w| {
-            let mut w = w.borrow_mut();
-            assert!(!w.turn(), "no timer remains");
-            assert_eq!((w.entries.capacity(), w.free.capacity()), (0, 0));
-            assert!(w.slots.iter().all(Vec::is_empty));
-        });
     }
 }
