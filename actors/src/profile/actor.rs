@@ -145,15 +145,7 @@ impl ProfileActor {
             + Send
             + 'static,
     ) -> impl Future<Output = Result<T, ProfileError>> + 'static {
-        let (store, env) = (self.store.clone(), self.env());
-        let (id, token) = (caller.client_id.clone(), caller.token.clone());
-        async move {
-            flat(
-                store
-                    .read(move |c| settle(op(c, &env, &id, token.as_deref())))
-                    .await,
-            )
-        }
+        self.job(caller, false, op)
     }
 
     /// `op` as one write job (group committed, answered after COMMIT), as
@@ -165,14 +157,28 @@ impl ProfileActor {
             + Send
             + 'static,
     ) -> impl Future<Output = Result<T, ProfileError>> + 'static {
+        self.job(caller, true, op)
+    }
+
+    /// What [`ProfileActor::read`] and [`ProfileActor::write`] share: `op` on a read
+    /// connection or in the writer's transaction.
+    fn job<T: Send + 'static>(
+        &self,
+        caller: &Caller,
+        write: bool,
+        op: impl FnOnce(&Connection, &ProfileEnv, &str, Option<&str>) -> Result<T, Fail>
+            + Send
+            + 'static,
+    ) -> impl Future<Output = Result<T, ProfileError>> + 'static {
         let (store, env) = (self.store.clone(), self.env());
         let (id, token) = (caller.client_id.clone(), caller.token.clone());
         async move {
-            flat(
-                store
-                    .write(move |tx| settle(op(tx, &env, &id, token.as_deref())))
-                    .await,
-            )
+            let job = move |c: &Connection| settle(op(c, &env, &id, token.as_deref()));
+            flat(if write {
+                store.write(move |tx| job(tx)).await
+            } else {
+                store.read(job).await
+            })
         }
     }
 

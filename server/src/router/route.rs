@@ -22,7 +22,7 @@ use super::{
 use crate::{
     client_id::ClientId,
     guard::{DecodeBudget, DecodeRefusal, VerifyGuard},
-    term::{self, IoResult, Limits, Reply, ReplyAtoms, Request, Tail},
+    term::{self, AtomFamily, IoResult, Limits, Reply, ReplyAtoms, Request, Tail},
 };
 
 /// The request router shared by every session of a worker.
@@ -104,8 +104,17 @@ impl Router {
     }
 
     /// Handles one request payload.
-    pub fn route(&self, caller: &Caller, payload: Bytes) -> Route {
-        let family = self.reply_atoms.choose(term::request_family(&payload));
+    ///
+    /// `request_atoms` is the payload's atom family ([`term::request_family`]), read
+    /// by the caller, which keeps it for what it pushes later; `None` when unknown or
+    /// not asked for (`reply_atoms` other than `"mirror"`).
+    pub fn route(
+        &self,
+        caller: &Caller,
+        payload: Bytes,
+        request_atoms: Option<AtomFamily>,
+    ) -> Route {
+        let family = self.reply_atoms.choose(request_atoms);
         let work = term::decode_work(&payload, &self.limits);
         let conn = &caller.conn;
         if let Err(refusal) = self.budget.charge(conn.decode(), conn.ip(), work) {

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     router::{Route, Routed},
-    term::{self, AtomFamily, IoResult, Reply, Tail},
+    term::{self, AtomFamily, IoResult, Reply, ReplyAtoms, Tail},
 };
 
 /// `{'Profile',[],[],[],[],[],[],get}`: what a returning device whose parked profile
@@ -51,12 +51,18 @@ impl Session {
                 return;
             };
             self.busy = true;
-            self.latin1_requests = term::request_family(&payload) == Some(AtomFamily::Latin1);
+            // The request's atom family, read once: the reply's and, with "mirror",
+            // the family later pushes to this session take.
+            let atoms = self.shared.config.wire.reply_atoms;
+            let family = match atoms {
+                ReplyAtoms::Mirror => term::request_family(&payload),
+                _ => None,
+            };
+            self.latin1_requests = family == Some(AtomFamily::Latin1);
             if self.shared.memory.over() {
                 // The server holds its whole budget: refused without the router, in
                 // the atom family the router would have answered in.
-                let family = self.shared.config.wire.reply_atoms;
-                let latin1 = family.choose(term::request_family(&payload)) == AtomFamily::Latin1;
+                let latin1 = atoms.choose(family) == AtomFamily::Latin1;
                 let refused = Routed {
                     replies: vec![unavailable(latin1)],
                     close: false,
@@ -66,7 +72,7 @@ impl Session {
                 }
                 continue;
             }
-            match self.shared.router.route(&caller, payload) {
+            match self.shared.router.route(&caller, payload, family) {
                 Route::Ready(routed) => {
                     if !self.answered(routed, puback, qos, ctx) {
                         return;
